@@ -1,0 +1,117 @@
+"""Documents of the corpus: the catalog, reading text files in any common Chinese encoding."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .errors import DocumentError
+
+CATALOG_NAME = "catalog.json"
+STATUSES = ("effective", "draft")
+LEVELS = ("province", "city", "district")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One policy document with its catalog metadata and its verbatim text."""
+
+    doc_id: str
+    file: str
+    title: str | None
+    name: str
+    region: str
+    level: str | None
+    issuer: str | None
+    date: str | None
+    status: str
+    script: str
+    text: str
+    note: str | None = None
+
+    @property
+    def display_title(self) -> str:
+        """The official title where the text gives one, else the catalog's descriptive name."""
+        return self.title or self.name
+
+    @property
+    def is_draft(self) -> bool:
+        """True for a draft for comment (征求意见稿)."""
+        return self.status == "draft"
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the text, the key for re-embedding only what changed."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def metadata(self) -> dict:
+        """Catalog fields as a JSON-ready dict (without the text)."""
+        fields = asdict(self)
+        fields.pop("text")
+        return fields
+
+
+def decode_text(data: bytes, source: str = "<bytes>") -> str:
+    """Decode a text file that may be UTF-8 (with or without BOM), GB18030/GBK or Big5."""
+    if b"\x00" in data[:4096]:
+        raise DocumentError(f"{source}: looks like a binary file, not text")
+    for encoding in ("utf-8-sig", "gb18030", "big5"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise DocumentError(f"{source}: cannot tell the text encoding")
+    return str(best)
+
+
+def read_text(path: Path) -> str:
+    """Read a text file of the corpus, whatever common Chinese encoding it uses."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise DocumentError(f"{path}: cannot read ({error.strerror})") from error
+    return decode_text(data, str(path))
+
+
+def load_catalog(documents_dir: Path) -> list[Document]:
+    """Read the catalog and every document it lists, in catalog order."""
+    catalog_path = documents_dir / CATALOG_NAME
+    if not catalog_path.is_file():
+        raise DocumentError(f"{catalog_path}: catalog not found")
+    try:
+        entries = json.loads(catalog_path.read_text(encoding="utf-8"))["documents"]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise DocumentError(f"{catalog_path}: not a valid catalog ({error})") from error
+    documents = []
+    seen: set[str] = set()
+    for entry in entries:
+        doc_id = entry.get("id")
+        if not doc_id or doc_id in seen:
+            raise DocumentError(f"{catalog_path}: missing or repeated document id {doc_id!r}")
+        seen.add(doc_id)
+        if entry.get("status") not in STATUSES:
+            raise DocumentError(f"{catalog_path}: {doc_id}: status must be one of {', '.join(STATUSES)}")
+        text = read_text(documents_dir / entry["file"])
+        documents.append(
+            Document(
+                doc_id=doc_id,
+                file=entry["file"],
+                title=entry.get("title"),
+                name=entry.get("name") or entry.get("title") or doc_id,
+                region=entry["region"],
+                level=entry.get("level"),
+                issuer=entry.get("issuer"),
+                date=entry.get("date"),
+                status=entry["status"],
+                script=entry.get("script", "simplified"),
+                text=text,
+                note=entry.get("note"),
+            )
+        )
+    return documents

@@ -1,0 +1,123 @@
+"""Embedding models: the sentence-transformers encoder used by the index, and a fake for tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .config import DEFAULT_MODEL, Config
+from .errors import ModelError
+
+QUERY_PROMPTS = ("query", "search_query")
+PASSAGE_PROMPTS = ("passage", "document", "search_document")
+
+
+class Embedder(Protocol):
+    """What the index and search need of an embedding model."""
+
+    model_name: str
+    dim: int
+    max_tokens: int
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, with its query/passage prompts, returning L2-normalised float32."""
+
+    def __init__(self, model_name: str, model_path: str, batch_size: int = 32) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(model_path, device="cpu")
+        except (OSError, ValueError) as error:
+            raise ModelError(f"cannot load embedding model {model_path!r}: {str(error).splitlines()[0]}") from error
+        self.model_name = model_name
+        self.dim = int(self._model.get_embedding_dimension())
+        self.max_tokens = int(self._model.max_seq_length or 512)
+        self.batch_size = batch_size
+        prompts = self._model.prompts or {}
+        self._query_prompt = next((name for name in QUERY_PROMPTS if name in prompts), None)
+        self._passage_prompt = next((name for name in PASSAGE_PROMPTS if name in prompts), None)
+
+    def _encode(self, texts: list[str], prompt_name: str | None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            texts,
+            prompt_name=prompt_name,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Embed questions (with the model's query prompt)."""
+        return self._encode(texts, self._query_prompt)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Embed passages of the corpus (with the model's passage prompt)."""
+        return self._encode(texts, self._passage_prompt)
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model sees for a text, special tokens included."""
+        return len(self._model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+
+
+class HashingEmbedder:
+    """A deterministic, model-free embedder over character bigrams, for unit tests and dry runs."""
+
+    def __init__(self, dim: int = 256) -> None:
+        self.model_name = f"hashing-bigrams-{dim}"
+        self.dim = dim
+        self.max_tokens = 512
+
+    def _vector(self, text: str) -> np.ndarray:
+        from .normalize import for_matching
+
+        text = for_matching(text).replace(" ", "")
+        vector = np.zeros(self.dim, dtype=np.float32)
+        for gram in (text[i : i + 2] for i in range(max(len(text) - 1, 1))):
+            digest = hashlib.blake2b(gram.encode("utf-8"), digest_size=4).digest()
+            vector[int.from_bytes(digest, "little") % self.dim] += 1.0
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm else vector
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Embed questions."""
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Embed passages."""
+        return self.embed_queries(texts)
+
+    def count_tokens(self, text: str) -> int:
+        """One token per character plus two specials."""
+        return len(text) + 2
+
+
+def load_embedder(config: Config) -> Embedder:
+    """The configured model: the bundled default (converted on first use), a folder, or a model id."""
+    if config.model == DEFAULT_MODEL:
+        from .default_model import DEFAULT_MODEL_NAME, ensure_default_model
+
+        path = ensure_default_model(config.cache_dir)
+        return SentenceTransformerEmbedder(DEFAULT_MODEL_NAME, str(path))
+    if config.model.startswith("hashing"):
+        return HashingEmbedder()
+    candidate = Path(config.model).expanduser()
+    if candidate.exists():
+        return SentenceTransformerEmbedder(str(candidate.resolve()), str(candidate))
+    return SentenceTransformerEmbedder(config.model, config.model)

@@ -1,0 +1,302 @@
+"""The index folder: FAISS vectors, clauses, passages and a manifest, published atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import json
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .clauses import PARSER_VERSION, Clause, parse_clauses
+from .config import PACKAGE_VERSION
+from .documents import Document, load_catalog
+from .embedding import Embedder
+from .errors import IndexDamaged, IndexMismatch, IndexMissing
+from .passages import MAX_PASSAGE_CHARS, PASSAGE_OVERLAP_CHARS, Passage, make_passages
+
+INDEX_FORMAT = 1
+POINTER = "CURRENT"
+LOCK = ".lock"
+MANIFEST = "manifest.json"
+DOCUMENTS = "documents.json"
+CLAUSES = "clauses.jsonl"
+PASSAGES = "passages.jsonl"
+VECTORS = "vectors.faiss"
+EMBED_BATCH = 32
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What built the index: model, vector size, parser, passage settings and document hashes."""
+
+    model: str
+    dim: int
+    parser_version: str
+    passage_max_chars: int
+    passage_overlap: int
+    documents: dict[str, str]  # doc_id → content hash
+    passages: int
+    normalized: bool = True
+    format: int = INDEX_FORMAT
+    package_version: str = PACKAGE_VERSION
+    built_at: str = ""
+
+
+@dataclass(frozen=True)
+class CorpusIndex:
+    """A loaded index: documents, clauses and passages, and the FAISS index over the passages."""
+
+    folder: Path
+    manifest: Manifest
+    documents: dict[str, Document]
+    clauses: list[Clause]
+    passages: list[Passage]
+    vectors: object  # faiss.Index; row i is passages[i]
+    clause_by_id: dict[str, Clause] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.clause_by_id.update({clause.clause_id: clause for clause in self.clauses})
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What an index run did."""
+
+    folder: Path
+    documents: int
+    clauses: int
+    passages: int
+    embedded: int
+    reused: int
+    seconds: float
+
+    def summary(self) -> str:
+        """One line for the CLI."""
+        return (
+            f"index ready: {self.documents} documents, {self.clauses} clauses, {self.passages} passages "
+            f"({self.embedded} embedded, {self.reused} reused) in {self.seconds:.1f} s → {self.folder}"
+        )
+
+
+def _tuples(value):
+    """JSON lists back to the tuples the frozen dataclasses hold."""
+    if isinstance(value, list):
+        return tuple(_tuples(item) for item in value)
+    return value
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def current_build(index_dir: Path) -> Path:
+    """The published build folder the index folder points to."""
+    pointer = index_dir / POINTER
+    if not pointer.is_file():
+        raise IndexMissing(f"{index_dir}: no index built yet (run: python -m assistant index)")
+    name = pointer.read_text(encoding="utf-8").strip()
+    folder = index_dir / name
+    if not name or "/" in name or not folder.is_dir():
+        raise IndexDamaged(f"{pointer}: points to a missing build folder {name!r}")
+    return folder
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    """The manifest of the published index."""
+    path = current_build(index_dir) / MANIFEST
+    try:
+        fields = json.loads(path.read_text(encoding="utf-8"))
+        return Manifest(**fields)
+    except (OSError, json.JSONDecodeError, TypeError) as error:
+        raise IndexDamaged(f"{path}: unreadable manifest ({error})") from error
+
+
+def load_index(index_dir: Path, model: str | None = None) -> CorpusIndex:
+    """Load the published index; refuse one built by another model or parser than expected."""
+    import faiss
+
+    folder = current_build(index_dir)
+    manifest = read_manifest(index_dir)
+    if model is not None and manifest.model != model:
+        raise IndexMismatch(
+            f"{folder / MANIFEST}: index built with model {manifest.model!r}, but {model!r} is configured "
+            "(run: python -m assistant index --rebuild)"
+        )
+    if manifest.format != INDEX_FORMAT:
+        raise IndexMismatch(f"{folder / MANIFEST}: index format {manifest.format}, expected {INDEX_FORMAT}")
+    current = DOCUMENTS
+    try:
+        documents = {
+            entry["doc_id"]: Document(**entry) for entry in json.loads((folder / DOCUMENTS).read_text("utf-8"))
+        }
+        current = CLAUSES
+        clauses = [Clause(**{k: _tuples(v) for k, v in row.items()}) for row in _read_jsonl(folder / CLAUSES)]
+        current = PASSAGES
+        passages = [Passage(**row) for row in _read_jsonl(folder / PASSAGES)]
+        current = VECTORS
+        vectors = faiss.read_index(str(folder / VECTORS))
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise IndexDamaged(f"{folder / current}: unreadable ({reason[:160]})") from error
+    if vectors.ntotal != len(passages) or len(passages) != manifest.passages:
+        raise IndexDamaged(
+            f"{folder / VECTORS}: holds {vectors.ntotal} vectors for {len(passages)} passages "
+            f"(manifest says {manifest.passages})"
+        )
+    if vectors.d != manifest.dim:
+        raise IndexDamaged(f"{folder / VECTORS}: vectors of size {vectors.d}, manifest says {manifest.dim}")
+    return CorpusIndex(folder, manifest, documents, clauses, passages, vectors)
+
+
+def is_current(index_dir: Path, documents: list[Document], model: str) -> bool:
+    """True when the published index was built from exactly these documents with this model and parser."""
+    try:
+        manifest = read_manifest(index_dir)
+    except (IndexMissing, IndexDamaged):
+        return False
+    return (
+        manifest.model == model
+        and manifest.parser_version == PARSER_VERSION
+        and manifest.passage_max_chars == MAX_PASSAGE_CHARS
+        and manifest.passage_overlap == PASSAGE_OVERLAP_CHARS
+        and manifest.format == INDEX_FORMAT
+        and manifest.documents == {d.doc_id: d.content_hash for d in documents}
+    )
+
+
+@contextlib.contextmanager
+def _locked(index_dir: Path) -> Iterator[None]:
+    """One builder at a time per index folder (other processes wait)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / LOCK).open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _reusable_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Vectors of the published index keyed by passage content hash, if it was built by the same model."""
+    try:
+        previous = load_index(index_dir, model=embedder.model_name)
+    except (IndexMissing, IndexDamaged, IndexMismatch):
+        return {}
+    if previous.manifest.dim != embedder.dim:
+        return {}
+    matrix = previous.vectors.reconstruct_n(0, previous.vectors.ntotal)
+    return {passage.content_hash: matrix[row] for row, passage in enumerate(previous.passages)}
+
+
+def parse_corpus(documents: list[Document]) -> list[Clause]:
+    """Every clause of every document, in catalog order."""
+    return [clause for document in documents for clause in parse_clauses(document.text, document.doc_id)]
+
+
+def _progress_bar(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="embedding", unit="passage", file=sys.stderr, disable=not enabled or total == 0)
+
+
+def build_index(
+    documents_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    rebuild: bool = False,
+    show_progress: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+    documents: list[Document] | None = None,
+) -> BuildReport:
+    """Build or update the index from the documents folder, re-embedding only passages that changed."""
+    import faiss
+
+    started = time.perf_counter()
+    if documents is None:
+        documents = load_catalog(documents_dir)
+    with _locked(index_dir):
+        clauses = parse_corpus(documents)
+        passages = make_passages(clauses, {d.doc_id: d for d in documents})
+        known = {} if rebuild else _reusable_vectors(index_dir, embedder)
+        missing = [i for i, p in enumerate(passages) if p.content_hash not in known]
+        matrix = np.zeros((len(passages), embedder.dim), dtype=np.float32)
+        for row, passage in enumerate(passages):
+            if passage.content_hash in known:
+                matrix[row] = known[passage.content_hash]
+        with _progress_bar(len(missing), show_progress) as bar:
+            for offset in range(0, len(missing), EMBED_BATCH):
+                rows = missing[offset : offset + EMBED_BATCH]
+                matrix[rows] = embedder.embed_passages([passages[i].embed_text for i in rows])
+                bar.update(len(rows))
+                if on_progress:
+                    on_progress(offset + len(rows), len(missing))
+        vectors = faiss.IndexFlatIP(embedder.dim)
+        vectors.add(matrix)
+        manifest = Manifest(
+            model=embedder.model_name,
+            dim=embedder.dim,
+            parser_version=PARSER_VERSION,
+            passage_max_chars=MAX_PASSAGE_CHARS,
+            passage_overlap=PASSAGE_OVERLAP_CHARS,
+            documents={d.doc_id: d.content_hash for d in documents},
+            passages=len(passages),
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        )
+        folder = _publish(index_dir, manifest, documents, clauses, passages, vectors)
+    return BuildReport(
+        folder=folder,
+        documents=len(documents),
+        clauses=len(clauses),
+        passages=len(passages),
+        embedded=len(missing),
+        reused=len(passages) - len(missing),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _publish(index_dir, manifest, documents, clauses, passages, vectors) -> Path:
+    """Write a new build folder, then switch the pointer to it in one atomic rename."""
+    import faiss
+
+    name = f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    staging = index_dir / f".{name}.tmp"
+    staging.mkdir(parents=True)
+    try:
+        (staging / DOCUMENTS).write_text(
+            json.dumps([asdict(d) for d in documents], ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        _write_jsonl(staging / CLAUSES, [asdict(c) for c in clauses])
+        _write_jsonl(staging / PASSAGES, [p.to_json() for p in passages])
+        faiss.write_index(vectors, str(staging / VECTORS))
+        (staging / MANIFEST).write_text(
+            json.dumps(dataclasses.asdict(manifest), ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        staging.rename(index_dir / name)
+        pointer_tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:8]}"
+        pointer_tmp.write_text(name + "\n", encoding="utf-8")
+        pointer_tmp.replace(index_dir / POINTER)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    for old in index_dir.glob("build-*"):
+        if old.name != name:
+            shutil.rmtree(old, ignore_errors=True)
+    for stale in index_dir.glob(".build-*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return index_dir / name

@@ -1,0 +1,102 @@
+"""Passages: clauses cut to the encoder's window, each carrying its clause's place as context."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from .clauses import Clause
+from .documents import Document
+
+MAX_PASSAGE_CHARS = 300
+PASSAGE_OVERLAP_CHARS = 60
+SENTENCE_SEPARATORS = ["\n", "。", "；", ";", "！", "？", "，", ",", "、", ""]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A piece of one clause (never crossing a clause boundary) and the context it is embedded with."""
+
+    passage_id: str
+    clause_id: str
+    doc_id: str
+    position: int  # 0 for the clause's first passage
+    body: str  # verbatim slice of the clause text
+    start: int  # span of body inside the clause text
+    end: int
+    context: str  # region, document, heading path and title
+
+    @property
+    def embed_text(self) -> str:
+        """What the encoder and BM25 see: context then body."""
+        return f"{self.context}\n{self.body}"
+
+    @property
+    def content_hash(self) -> str:
+        """Key for reusing an embedding when nothing about the passage changed."""
+        return hashlib.sha256(self.embed_text.encode("utf-8")).hexdigest()[:32]
+
+    def to_json(self) -> dict:
+        """JSON-ready fields."""
+        return asdict(self)
+
+
+def clause_context(clause: Clause, document: Document) -> str:
+    """The context line a passage is embedded with: where the clause stands and what it is called."""
+    path = " > ".join(clause.heading_path)
+    own = f"{clause.label}{clause.title}".strip()
+    place = " > ".join(part for part in (path, own) if part)
+    return " ".join(part for part in (document.region, document.display_title, place) if part)
+
+
+def _splitter(max_chars: int, overlap: int):
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    return RecursiveCharacterTextSplitter(
+        chunk_size=max_chars,
+        chunk_overlap=overlap,
+        separators=SENTENCE_SEPARATORS,
+        keep_separator="end",
+        add_start_index=True,
+        strip_whitespace=True,
+    )
+
+
+def split_clause(text: str, max_chars: int = MAX_PASSAGE_CHARS, overlap: int = PASSAGE_OVERLAP_CHARS):
+    """Spans (start, end) of the pieces of a clause text, cut on Chinese sentence boundaries."""
+    if len(text) <= max_chars:
+        return [(0, len(text))] if text.strip() else []
+    spans = []
+    for piece in _splitter(max_chars, overlap).create_documents([text]):
+        start = piece.metadata["start_index"]
+        if start < 0:  # the splitter could not place the piece; find it after the previous one
+            start = text.find(piece.page_content, spans[-1][0] if spans else 0)
+        spans.append((start, start + len(piece.page_content)))
+    return spans
+
+
+def make_passages(
+    clauses: Iterable[Clause],
+    documents: dict[str, Document],
+    max_chars: int = MAX_PASSAGE_CHARS,
+    overlap: int = PASSAGE_OVERLAP_CHARS,
+) -> list[Passage]:
+    """Cut every clause into passages no longer than max_chars, in corpus order."""
+    passages = []
+    for clause in clauses:
+        context = clause_context(clause, documents[clause.doc_id])
+        for position, (start, end) in enumerate(split_clause(clause.text, max_chars, overlap)):
+            passages.append(
+                Passage(
+                    passage_id=f"{clause.clause_id}#{position}",
+                    clause_id=clause.clause_id,
+                    doc_id=clause.doc_id,
+                    position=position,
+                    body=clause.text[start:end],
+                    start=start,
+                    end=end,
+                    context=context,
+                )
+            )
+    return passages

@@ -1,0 +1,279 @@
+"""Search: dense (FAISS) and BM25 retrieval fused per clause, with region and document filters."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from html import escape
+
+import numpy as np
+
+from .clauses import Clause
+from .config import Config
+from .documents import Document, load_catalog
+from .embedding import Embedder, load_embedder
+from .errors import IndexDamaged, IndexMismatch, IndexMissing, QueryError
+from .index import CorpusIndex, build_index, is_current, load_index
+from .lexical import Bm25Index
+from .normalize import for_matching
+from .passages import Passage
+from .regions import Gazetteer, region_matches
+
+RETRIEVER_MODES = ("bm25", "dense", "hybrid", "final")
+MAX_QUERY_CHARS = 2000
+RRF_K = 60
+REGION_HINT_MAX_CHARS = 60  # a place named in a short question narrows it; a pasted draft is not narrowed
+STATUS_LABELS = {"draft": "征求意见稿", "effective": "有效"}
+
+
+def citation(clause: Clause, document: Document) -> str:
+    """A citation to paste into a draft, e.g. 《…实施方案（征求意见稿）》二、（三）1."""
+    return f"《{document.display_title}》{clause.label or clause.address}"
+
+
+def clause_record(clause: Clause, document: Document) -> dict:
+    """A clause with its source, as the JSON object of `clauses --json` (INTERFACES.md)."""
+    return {
+        "clause_id": clause.clause_id,
+        "doc_id": document.doc_id,
+        "doc_title": document.display_title,
+        "region": document.region,
+        "issuer": document.issuer,
+        "date": document.date,
+        "status": document.status,
+        "section": clause.section,
+        "text": clause.text,
+        "kind": clause.kind,
+        "title": clause.title,
+        "address": clause.address,
+        "label": clause.label,
+        "heading_path": list(clause.heading_path),
+        "units": list(clause.units),
+        "start": clause.start,
+        "end": clause.end,
+        "citation": citation(clause, document),
+    }
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One clause found for a query, with its source and the passage that matched best."""
+
+    clause: Clause
+    document: Document
+    score: float
+    passage: Passage
+
+    @property
+    def citation(self) -> str:
+        """A citation to paste into a draft."""
+        return citation(self.clause, self.document)
+
+    def to_json(self, rank: int) -> dict:
+        """The run-file / --json result object (INTERFACES.md)."""
+        record = clause_record(self.clause, self.document)
+        return {
+            "rank": rank,
+            "score": round(float(self.score), 6),
+            **record,
+            "passage": self.passage.body,
+        }
+
+    def highlighted_html(self) -> str:
+        """The clause text, HTML-escaped, with the best passage wrapped in <mark>."""
+        text, start, end = self.clause.text, self.passage.start, self.passage.end
+        if start == 0 and end == len(text):
+            return escape(text)
+        return f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The answer to one query: hits best first, and notices for the user (e.g. a truncated query)."""
+
+    query: str
+    filters: dict
+    hits: list[Hit]
+    notices: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        """The `search --json` object (INTERFACES.md)."""
+        return {
+            "query": self.query,
+            "filters": self.filters,
+            "results": [hit.to_json(rank) for rank, hit in enumerate(self.hits, start=1)],
+            "notices": list(self.notices),
+        }
+
+
+def clean_query(query: str) -> tuple[str, tuple[str, ...]]:
+    """Strip a query and cut an over-long one, saying so; refuse an empty one."""
+    if query is None or not str(query).strip():
+        raise QueryError("请输入要查询的问题或段落（查询为空）")
+    query = str(query).replace("\x00", "").strip()
+    if len(query) > MAX_QUERY_CHARS:
+        notice = f"查询过长（{len(query)} 字），只使用了前 {MAX_QUERY_CHARS} 字"
+        return query[:MAX_QUERY_CHARS], (notice,)
+    return query, ()
+
+
+def _rrf(*rankings: np.ndarray) -> np.ndarray:
+    """Reciprocal-rank fusion of score vectors over the same items (higher is better)."""
+    fused = np.zeros(len(rankings[0]), dtype=np.float64)
+    for scores in rankings:
+        order = np.argsort(-scores, kind="stable")
+        ranks = np.empty(len(scores), dtype=np.float64)
+        ranks[order] = np.arange(1, len(scores) + 1)
+        fused += 1.0 / (RRF_K + ranks)
+    return fused
+
+
+class Searcher:
+    """Answers queries over a loaded index; shared read-only by every user of a process."""
+
+    def __init__(self, index: CorpusIndex, embedder: Embedder) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.gazetteer = Gazetteer.from_regions(d.region for d in index.documents.values())
+        clause_row = {clause.clause_id: row for row, clause in enumerate(index.clauses)}
+        self._passage_clause = np.array([clause_row[p.clause_id] for p in index.passages], dtype=np.int64)
+        self._clause_doc = [clause.doc_id for clause in index.clauses]
+        self._furniture = np.array([clause.is_furniture for clause in index.clauses], dtype=bool)
+        self._lexical = Bm25Index([p.embed_text for p in index.passages])
+
+    @property
+    def documents(self) -> list[Document]:
+        """The indexed documents, in catalog order."""
+        return list(self.index.documents.values())
+
+    def resolve_region(self, region: str | None) -> str | None:
+        """A region filter as a full path; an unknown region is an error naming the known ones."""
+        if region is None or not region.strip():
+            return None
+        path = self.gazetteer.resolve(region)
+        if path is None:
+            known = "、".join(self.gazetteer.paths)
+            raise QueryError(f"没有“{region.strip()}”的文档；可选地区：{known}")
+        return path
+
+    def _allowed(self, region: str | None, document: str | None) -> np.ndarray:
+        if document and document not in self.index.documents:
+            raise QueryError(f"没有编号为“{document}”的文档；可选：{'、'.join(self.index.documents)}")
+        allowed_docs = {
+            doc_id
+            for doc_id, doc in self.index.documents.items()
+            if (region is None or region_matches(region, doc.region)) and (not document or doc_id == document)
+        }
+        return np.array([doc_id in allowed_docs for doc_id in self._clause_doc], dtype=bool)
+
+    def _per_clause(self, passage_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Best passage score per clause, and which passage it was."""
+        clause_scores = np.full(len(self.index.clauses), -np.inf, dtype=np.float64)
+        np.maximum.at(clause_scores, self._passage_clause, passage_scores.astype(np.float64))
+        best_passage = np.zeros(len(self.index.clauses), dtype=np.int64)
+        order = np.argsort(passage_scores, kind="stable")  # ascending: the best passage is written last
+        best_passage[self._passage_clause[order]] = order
+        return clause_scores, best_passage
+
+    def _dense_scores(self, text: str) -> np.ndarray:
+        vector = self.embedder.embed_queries([text])
+        total = self.index.vectors.ntotal
+        scores, rows = self.index.vectors.search(vector, total)
+        dense = np.empty(total, dtype=np.float32)
+        dense[rows[0]] = scores[0]
+        return dense
+
+    def search(
+        self,
+        query: str,
+        region: str | None = None,
+        document: str | None = None,
+        top_k: int = 10,
+        mode: str = "final",
+    ) -> SearchResult:
+        """The top clauses for a query, best first, within the region and document filters."""
+        if mode not in RETRIEVER_MODES:
+            raise QueryError(f"unknown retriever mode {mode!r}; choose one of {', '.join(RETRIEVER_MODES)}")
+        query, notices = clean_query(query)
+        top_k = max(1, min(int(top_k), 100))
+        region_path = self.resolve_region(region)
+        filters = {key: value for key, value in (("region", region_path), ("document", document)) if value}
+        allowed = self._allowed(region_path, document)
+        text = for_matching(query)
+        if not self.index.passages:
+            return SearchResult(query, filters, [], notices)
+
+        if mode == "bm25":
+            clause_scores, best = self._per_clause(self._lexical.scores(text))
+        elif mode == "dense":
+            clause_scores, best = self._per_clause(self._dense_scores(text))
+        else:
+            dense_scores, best = self._per_clause(self._dense_scores(text))
+            lexical_scores, _ = self._per_clause(self._lexical.scores(text))
+            clause_scores = _rrf(dense_scores, lexical_scores)
+            if mode == "final":
+                clause_scores = self._final_adjustments(query, clause_scores, region_path, document)
+
+        clause_scores = np.where(allowed, clause_scores, -np.inf)
+        order = np.argsort(-clause_scores, kind="stable")
+        hits = []
+        for row in order[:top_k]:
+            if not np.isfinite(clause_scores[row]):
+                break
+            clause = self.index.clauses[row]
+            hits.append(
+                Hit(
+                    clause=clause,
+                    document=self.index.documents[clause.doc_id],
+                    score=float(clause_scores[row]),
+                    passage=self.index.passages[best[row]],
+                )
+            )
+        return SearchResult(query, filters, hits, notices)
+
+    def _final_adjustments(
+        self, query: str, scores: np.ndarray, region: str | None, document: str | None
+    ) -> np.ndarray:
+        """Page furniture sinks to the bottom; a place named in a short question comes first."""
+        scores = scores.copy()
+        span = float(scores.max() - scores.min()) + 1.0
+        scores[self._furniture] -= 2 * span
+        if region is None and document is None and len(query) <= REGION_HINT_MAX_CHARS:
+            named = self.gazetteer.mentions(query)
+            if named:
+                in_named = self._allowed_any(named)
+                scores[in_named] += span
+        return scores
+
+    def _allowed_any(self, regions: list[str]) -> np.ndarray:
+        docs = {
+            doc_id
+            for doc_id, doc in self.index.documents.items()
+            if any(region_matches(region, doc.region) for region in regions)
+        }
+        return np.array([doc_id in docs for doc_id in self._clause_doc], dtype=bool)
+
+
+def open_searcher(config: Config | None = None, show_progress: bool = False) -> Searcher:
+    """Load the model and the index, building or updating the index first when it is missing or stale."""
+    config = config or Config.from_env()
+    embedder = load_embedder(config)
+    documents = load_catalog(config.documents_dir)
+    if not is_current(config.index_dir, documents, embedder.model_name):
+        build_index(
+            config.documents_dir, config.index_dir, embedder, show_progress=show_progress, documents=documents
+        )
+    try:
+        index = load_index(config.index_dir, model=embedder.model_name)
+    except (IndexDamaged, IndexMissing, IndexMismatch) as problem:
+        print(f"warning: {problem}; rebuilding the index", file=sys.stderr)
+        build_index(
+            config.documents_dir,
+            config.index_dir,
+            embedder,
+            rebuild=True,
+            show_progress=show_progress,
+            documents=documents,
+        )
+        index = load_index(config.index_dir, model=embedder.model_name)
+    return Searcher(index, embedder)

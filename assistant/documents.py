@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -53,20 +54,33 @@ class Document:
         return fields
 
 
+_UNLIKELY = re.compile(r"[\ue000-\uf8ff\u3040-\u30ff\uac00-\ud7af\ufffd]")  # private use, kana, hangul
+
+
 def decode_text(data: bytes, source: str = "<bytes>") -> str:
     """Decode a text file that may be UTF-8 (with or without BOM), GB18030/GBK or Big5."""
     if b"\x00" in data[:4096]:
         raise DocumentError(f"{source}: looks like a binary file, not text")
-    for encoding in ("utf-8-sig", "gb18030", "big5"):
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # GB18030 accepts almost any bytes, so Big5 text decodes "successfully" into private-use and kana
+    # characters: prefer the candidate with the fewest characters a Chinese document would not contain.
+    candidates = []
+    for order, encoding in enumerate(("gb18030", "big5")):
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        candidates.append((len(_UNLIKELY.findall(text)), order, text))
+    if candidates:
+        return min(candidates)[2]
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
-        raise DocumentError(f"{source}: cannot tell the text encoding")
+        raise DocumentError(f"{source}: cannot tell the text encoding (expected UTF-8, GBK, GB18030 or Big5)")
     return str(best)
 
 

@@ -1,0 +1,130 @@
+"""The index folder: build, incremental update, atomic publish, damaged and mismatched indexes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.embedding import HashingEmbedder
+from assistant.errors import IndexDamaged, IndexMismatch, IndexMissing
+from assistant.index import CLAUSES, MANIFEST, VECTORS, build_index, current_build, load_index
+from assistant.search import open_searcher
+from tests.conftest import copy_corpus, write_corpus
+
+SMALL = {
+    "alpha": "一、总体要求\n坚持质量第一。\n二、重点任务\n（一）提升旅游服务质量。建设生态旅游目的地。\n1.加强计量。完善计量体系。\n",
+    "beta": "一、工作目标\n制造业产品质量合格率达到95%以上。\n",
+}
+
+
+@pytest.fixture()
+def small_corpus(tmp_path):
+    return write_corpus(tmp_path / "documents", SMALL)
+
+
+def test_build_then_load_round_trips_clauses_and_passages(small_corpus, tmp_path):
+    report = build_index(small_corpus, tmp_path / "index", HashingEmbedder())
+    index = load_index(tmp_path / "index", model=HashingEmbedder().model_name)
+    assert report.documents == 2 and report.embedded == report.passages > 0
+    assert index.vectors.ntotal == len(index.passages) == report.passages
+    assert {c.doc_id for c in index.clauses} == {"alpha", "beta"}
+    clause = index.clause_by_id["alpha:二.（一）"]
+    assert clause.text.startswith("（一）提升旅游服务质量")
+    assert isinstance(clause.heading_path, tuple)
+    manifest = json.loads((current_build(tmp_path / "index") / MANIFEST).read_text("utf-8"))
+    assert manifest["model"] == "hashing-bigrams-256" and manifest["dim"] == 256
+    assert set(manifest["documents"]) == {"alpha", "beta"}
+
+
+def test_second_build_reuses_every_vector_and_a_change_reembeds_only_its_passages(small_corpus, tmp_path):
+    embedder = HashingEmbedder()
+    first = build_index(small_corpus, tmp_path / "index", embedder)
+    again = build_index(small_corpus, tmp_path / "index", embedder)
+    assert again.embedded == 0 and again.reused == first.passages
+    (small_corpus / "beta.txt").write_text("一、工作目标\n食品抽检合格率达到98%以上。\n", encoding="utf-8")
+    changed = build_index(small_corpus, tmp_path / "index", embedder)
+    beta_passages = [p for p in load_index(tmp_path / "index").passages if p.doc_id == "beta"]
+    assert 0 < changed.embedded <= len(beta_passages)
+    assert changed.reused == changed.passages - changed.embedded
+
+
+def test_rebuild_reembeds_everything(small_corpus, tmp_path):
+    build_index(small_corpus, tmp_path / "index", HashingEmbedder())
+    report = build_index(small_corpus, tmp_path / "index", HashingEmbedder(), rebuild=True)
+    assert report.reused == 0 and report.embedded == report.passages
+
+
+def test_missing_index_is_reported(tmp_path):
+    with pytest.raises(IndexMissing, match="no index built yet"):
+        load_index(tmp_path / "nowhere")
+
+
+def test_corrupt_vectors_file_is_named(small_corpus, tmp_path):
+    build_index(small_corpus, tmp_path / "index", HashingEmbedder())
+    vectors = current_build(tmp_path / "index") / VECTORS
+    vectors.write_bytes(b"not a faiss index")
+    with pytest.raises(IndexDamaged, match=r"vectors\.faiss"):
+        load_index(tmp_path / "index")
+
+
+def test_truncated_clauses_file_is_named(small_corpus, tmp_path):
+    build_index(small_corpus, tmp_path / "index", HashingEmbedder())
+    clauses = current_build(tmp_path / "index") / CLAUSES
+    clauses.write_text(clauses.read_text("utf-8")[:50], encoding="utf-8")
+    with pytest.raises(IndexDamaged, match=r"clauses\.jsonl"):
+        load_index(tmp_path / "index")
+
+
+def test_index_of_another_model_is_refused(small_corpus, tmp_path):
+    build_index(small_corpus, tmp_path / "index", HashingEmbedder())
+    with pytest.raises(IndexMismatch, match="hashing-bigrams-256"):
+        load_index(tmp_path / "index", model="intfloat/multilingual-e5-small")
+
+
+def test_vectors_of_another_model_are_never_reused(small_corpus, tmp_path):
+    build_index(small_corpus, tmp_path / "index", HashingEmbedder(dim=256))
+    report = build_index(small_corpus, tmp_path / "index", HashingEmbedder(dim=128))
+    assert report.reused == 0
+    assert load_index(tmp_path / "index").manifest.dim == 128
+
+
+def test_failed_build_leaves_previous_index_loadable(small_corpus, tmp_path, monkeypatch):
+    build_index(small_corpus, tmp_path / "index", HashingEmbedder())
+    before = current_build(tmp_path / "index")
+    (small_corpus / "alpha.txt").write_text("一、新内容\n全新的条款。\n", encoding="utf-8")
+
+    class Exploding(HashingEmbedder):
+        def embed_passages(self, texts):
+            raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError, match="power cut"):
+        build_index(small_corpus, tmp_path / "index", Exploding())
+    assert current_build(tmp_path / "index") == before
+    index = load_index(tmp_path / "index")
+    assert any("提升旅游服务质量" in c.text for c in index.clauses)
+    assert not list((tmp_path / "index").glob(".build-*.tmp"))
+
+
+def test_open_searcher_rebuilds_a_damaged_index_and_says_which_file(tmp_path, capsys):
+    from assistant.config import Config
+
+    documents = copy_corpus(tmp_path / "documents")
+    config = Config(documents_dir=documents, index_dir=tmp_path / "index", model="hashing")
+    open_searcher(config)
+    (current_build(tmp_path / "index") / VECTORS).write_bytes(b"\x00garbage")
+    searcher = open_searcher(config)
+    assert "vectors.faiss" in capsys.readouterr().err
+    assert searcher.search("计量").hits
+
+
+def test_open_searcher_picks_up_an_edited_document(tmp_path):
+    from assistant.config import Config
+
+    documents = copy_corpus(tmp_path / "documents")
+    config = Config(documents_dir=documents, index_dir=tmp_path / "index", model="hashing")
+    open_searcher(config)
+    with (documents / "guizhou.txt").open("a", encoding="utf-8") as text:
+        text.write("\n（二十六）发展低空经济。建设无人机质量检测中心。\n")
+    searcher = open_searcher(config)
+    assert any("无人机质量检测中心" in hit.clause.text for hit in searcher.search("无人机质量检测").hits)

@@ -1,0 +1,108 @@
+"""Search behaviour a user notices: filters, bad queries, result fields; real-model retrieval per document."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.errors import QueryError
+from assistant.search import MAX_QUERY_CHARS, RETRIEVER_MODES
+
+GUANGZHOU_QUESTION = "广州对生产性服务业的质量提升有什么安排"
+
+
+def test_empty_or_blank_query_gets_a_friendly_error(hashing_searcher):
+    for query in ("", "   ", "\n\t"):
+        with pytest.raises(QueryError, match="请输入"):
+            hashing_searcher.search(query)
+
+
+def test_one_megabyte_query_is_cut_with_a_notice(hashing_searcher):
+    result = hashing_searcher.search("质量基础设施" * 200_000)
+    assert len(result.query) == MAX_QUERY_CHARS
+    assert result.notices and "查询过长" in result.notices[0]
+    assert result.hits
+
+
+def test_province_filter_covers_its_cities(hashing_searcher):
+    result = hashing_searcher.search("质量强市建设", region="广东省", top_k=30)
+    regions = {hit.document.region for hit in result.hits}
+    assert regions == {"广东省广州市", "广东省汕尾市"}
+
+
+def test_short_region_names_and_traditional_script_resolve(hashing_searcher):
+    assert hashing_searcher.search("计量", region="广州").filters["region"] == "广东省广州市"
+    assert hashing_searcher.search("计量", region="陝西").filters["region"] == "陕西省"
+    assert {h.document.doc_id for h in hashing_searcher.search("计量", region="陕西省榆林市", top_k=20).hits} == {
+        "yuyang"
+    }
+
+
+def test_unknown_region_or_document_is_an_error_listing_the_known_ones(hashing_searcher):
+    with pytest.raises(QueryError, match="广东省广州市"):
+        hashing_searcher.search("计量", region="上海市")
+    with pytest.raises(QueryError, match="guizhou"):
+        hashing_searcher.search("计量", document="nope")
+
+
+def test_document_filter(hashing_searcher):
+    hits = hashing_searcher.search("质量", document="qinghai", top_k=50).hits
+    assert hits and {h.document.doc_id for h in hits} == {"qinghai"}
+
+
+def test_every_mode_returns_distinct_clauses(hashing_searcher):
+    for mode in RETRIEVER_MODES:
+        hits = hashing_searcher.search("食品安全抽检合格率", mode=mode, top_k=10).hits
+        ids = [h.clause.clause_id for h in hits]
+        assert len(ids) == len(set(ids)) == 10, mode
+    with pytest.raises(QueryError, match="unknown retriever mode"):
+        hashing_searcher.search("计量", mode="magic")
+
+
+def test_result_carries_source_and_whole_clause(hashing_searcher):
+    hit = hashing_searcher.search(GUANGZHOU_QUESTION, top_k=1).hits[0]
+    record = hit.to_json(1)
+    for field in ("rank", "score", "clause_id", "doc_id", "doc_title", "region", "issuer", "date", "section", "text"):
+        assert field in record
+    assert record["text"] == hit.clause.text
+    assert hit.passage.body in hit.clause.text
+    assert record["citation"].startswith(f"《{hit.document.display_title}》")
+
+
+def test_highlight_is_escaped(hashing_searcher):
+    hit = hashing_searcher.search("质量", top_k=1).hits[0]
+    html = hit.highlighted_html()
+    assert "<script" not in html
+
+
+def test_furniture_is_ranked_last(hashing_searcher):
+    hits = hashing_searcher.search("来源 贵州省人民政府网微信公众号 监制 审校", top_k=200).hits
+    furniture = [i for i, h in enumerate(hits) if h.clause.is_furniture]
+    policy = [i for i, h in enumerate(hits) if not h.clause.is_furniture]
+    assert furniture and policy and max(policy) < min(furniture)
+
+
+@pytest.mark.model
+def test_guangzhou_question_finds_guangzhou_at_rank_one(real_searcher):
+    hit = real_searcher.search(GUANGZHOU_QUESTION, top_k=5).hits[0]
+    assert hit.document.region == "广东省广州市"
+    assert "生产性服务" in hit.clause.text
+    assert hit.document.status == "draft" and hit.clause.title
+
+
+# One paraphrased question per seed document, with a phrase of the clause that answers it.
+PARAPHRASES = [
+    ("青海怎么把盐湖资源的产业做强做优", "qinghai", "鹽湖"),
+    ("榆阳区对农产品质量安全监管有什么要求", "yuyang", "提高农产品质量安全水平"),
+    ("广州征求意见可以通过哪些方式反馈，截止到什么时候", "guangzhou", "2023年11月5日"),
+    ("贵州的白酒产业怎么打造质量品牌", "guizhou", "酱香"),
+    ("汕尾对意见反馈的截止日期和联系电话", "shanwei", "0660-3361078"),
+]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("question", "doc_id", "phrase"), PARAPHRASES)
+def test_paraphrased_question_finds_the_clause(real_searcher, question, doc_id, phrase):
+    hits = real_searcher.search(question, top_k=5).hits
+    assert any(h.document.doc_id == doc_id and phrase in h.clause.text for h in hits), [
+        (h.clause.clause_id, h.clause.text[:30]) for h in hits
+    ]

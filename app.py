@@ -61,7 +61,9 @@ def build_app(searcher: Searcher) -> gr.Blocks:
 
     def search_cards(query: str, region: str) -> str:
         try:
-            result = searcher.search(query, region=None if region == ALL_REGIONS else region, top_k=DEFAULT_TOP_K)
+            result = searcher.search(
+                query, region=None if region == ALL_REGIONS else region, top_k=DEFAULT_TOP_K
+            )
         except AssistantError as error:
             return f'<p class="notice">{escape(str(error))}</p>'
         return render_result(result)
@@ -79,7 +81,10 @@ def build_app(searcher: Searcher) -> gr.Blocks:
         gr.Markdown("## 政策条款检索助手\n用自己的话提问，查找各地《质量强国建设纲要》实施意见中的相关条款。")
         with gr.Row():
             question = gr.Textbox(
-                label="问题", placeholder="例如：广州对生产性服务业的质量提升有什么安排", scale=4, max_length=200_000
+                label="问题",
+                placeholder="例如：广州对生产性服务业的质量提升有什么安排",
+                scale=4,
+                max_length=200_000,
             )
             region = gr.Dropdown(choices=region_choices(searcher), value=ALL_REGIONS, label="地区", scale=1)
         ask = gr.Button("检索", variant="primary")

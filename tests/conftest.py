@@ -23,7 +23,9 @@ def corpus_documents():
 @pytest.fixture(scope="session")
 def hashing_config(tmp_path_factory) -> Config:
     """A config with the model-free hashing embedder and an index of its own."""
-    return Config(documents_dir=DOCUMENTS_DIR, index_dir=tmp_path_factory.mktemp("hash-index"), model="hashing")
+    return Config(
+        documents_dir=DOCUMENTS_DIR, index_dir=tmp_path_factory.mktemp("hash-index"), model="hashing"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +68,9 @@ def write_corpus(folder: Path, documents: dict[str, str], **metadata) -> Path:
         }
         entry.update(metadata.get(doc_id, {}))
         entries.append(entry)
-    (folder / "catalog.json").write_text(json.dumps({"documents": entries}, ensure_ascii=False), encoding="utf-8")
+    (folder / "catalog.json").write_text(
+        json.dumps({"documents": entries}, ensure_ascii=False), encoding="utf-8"
+    )
     return folder
 
 

@@ -32,9 +32,9 @@ def test_province_filter_covers_its_cities(hashing_searcher):
 def test_short_region_names_and_traditional_script_resolve(hashing_searcher):
     assert hashing_searcher.search("计量", region="广州").filters["region"] == "广东省广州市"
     assert hashing_searcher.search("计量", region="陝西").filters["region"] == "陕西省"
-    assert {h.document.doc_id for h in hashing_searcher.search("计量", region="陕西省榆林市", top_k=20).hits} == {
-        "yuyang"
-    }
+    assert {
+        h.document.doc_id for h in hashing_searcher.search("计量", region="陕西省榆林市", top_k=20).hits
+    } == {"yuyang"}
 
 
 def test_unknown_region_or_document_is_an_error_listing_the_known_ones(hashing_searcher):
@@ -61,7 +61,18 @@ def test_every_mode_returns_distinct_clauses(hashing_searcher):
 def test_result_carries_source_and_whole_clause(hashing_searcher):
     hit = hashing_searcher.search(GUANGZHOU_QUESTION, top_k=1).hits[0]
     record = hit.to_json(1)
-    for field in ("rank", "score", "clause_id", "doc_id", "doc_title", "region", "issuer", "date", "section", "text"):
+    for field in (
+        "rank",
+        "score",
+        "clause_id",
+        "doc_id",
+        "doc_title",
+        "region",
+        "issuer",
+        "date",
+        "section",
+        "text",
+    ):
         assert field in record
     assert record["text"] == hit.clause.text
     assert hit.passage.body in hit.clause.text

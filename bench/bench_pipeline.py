@@ -1,0 +1,125 @@
+"""Benchmark the pipeline with the real model: cold index build, search latency in-process and via the API,
+peak memory of the serving process. Run: .venv/bin/python bench/bench_pipeline.py [--queries N]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.config import Config
+from assistant.embedding import load_embedder
+from assistant.index import build_index
+from assistant.search import open_searcher
+
+QUESTIONS = [
+    "广州对生产性服务业的质量提升有什么安排",
+    "青海的生态旅游质量怎么提升？",
+    "各地制造业产品质量合格率的目标是多少",
+    "怎么让游客玩得放心",
+    "榆阳区的质量奖励激励机制",
+    "贵州白酒产业质量品牌",
+    "汕尾征求意见截止到什么时候",
+    "計量測試服務體系怎麼完善",
+    "知识产权保护和专利转化",
+    "食品药品安全监管要求",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def measure_app(index_dir: Path, queries: int) -> dict[str, object]:
+    """Serve `python app.py` in its own process; time /search through gradio_client and read its peak memory."""
+    from gradio_client import Client
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "ASSISTANT_INDEX": str(index_dir)}
+    began = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):
+            try:
+                client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+                break
+            except Exception:  # not listening yet
+                time.sleep(0.2)
+        startup = time.perf_counter() - began
+        client.predict(QUESTIONS[0], api_name="/search")
+        latencies = []
+        for i in range(min(queries, 100)):
+            start = time.perf_counter()
+            client.predict(QUESTIONS[i % len(QUESTIONS)], api_name="/search")
+            latencies.append((time.perf_counter() - start) * 1000)
+        status = Path(f"/proc/{server.pid}/status").read_text()
+        peak_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "app_startup_s": round(startup, 1),
+        "api_search_ms": {
+            "p50": round(statistics.median(latencies), 1),
+            "p95": round(percentile(latencies, 0.95), 1),
+        },
+        "app_peak_rss_mb": round(peak_kb / 1024, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--queries", type=int, default=200, help="searches per latency measurement")
+    args = parser.parse_args()
+    report: dict[str, object] = {}
+    config = Config.from_env()
+
+    started = time.perf_counter()
+    embedder = load_embedder(config)
+    report["model_load_s"] = round(time.perf_counter() - started, 2)
+
+    with tempfile.TemporaryDirectory() as scratch:
+        build = build_index(config.documents_dir, Path(scratch) / "index", embedder, rebuild=True)
+        report["cold_index_build_s"] = round(build.seconds, 2)
+        report["passages"] = build.passages
+        report["clauses"] = build.clauses
+        searcher = open_searcher(Config.from_env(index_dir=Path(scratch) / "index"))
+
+        for mode in ("bm25", "dense", "final"):
+            latencies = []
+            for i in range(args.queries):
+                began = time.perf_counter()
+                searcher.search(QUESTIONS[i % len(QUESTIONS)], top_k=10, mode=mode)
+                latencies.append((time.perf_counter() - began) * 1000)
+            report[f"search_{mode}_ms"] = {
+                "p50": round(statistics.median(latencies), 1),
+                "p95": round(percentile(latencies, 0.95), 1),
+            }
+
+        report.update(measure_app(Path(scratch) / "index", args.queries))
+    report["bench_process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()

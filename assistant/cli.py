@@ -18,12 +18,15 @@ def _clip(text: str, width: int) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m assistant", description="政策条款检索助手: clause search over Chinese policy documents."
+        prog="python -m assistant",
+        description="政策条款检索助手: clause search over Chinese policy documents.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
     index = commands.add_parser("index", help="build or update the index from the documents folder")
-    index.add_argument("--documents", type=Path, help="documents folder with catalog.json (default: documents/)")
+    index.add_argument(
+        "--documents", type=Path, help="documents folder with catalog.json (default: documents/)"
+    )
     index.add_argument("--index", type=Path, help="index folder (default: index/)")
     index.add_argument("--rebuild", action="store_true", help="re-embed everything instead of updating")
     index.add_argument("--model", help="sentence-transformers model id or folder (default: bundled e5-small)")
@@ -62,7 +65,9 @@ def _run_index(args: argparse.Namespace) -> None:
 
     config = _config(args)
     embedder = load_embedder(config)
-    report = build_index(config.documents_dir, config.index_dir, embedder, rebuild=args.rebuild, show_progress=True)
+    report = build_index(
+        config.documents_dir, config.index_dir, embedder, rebuild=args.rebuild, show_progress=True
+    )
     print(report.summary())
 
 
@@ -70,7 +75,9 @@ def _run_search(args: argparse.Namespace) -> None:
     from .search import STATUS_LABELS, open_searcher
 
     searcher = open_searcher(_config(args), show_progress=not args.json)
-    result = searcher.search(args.query, region=args.region, document=args.document, top_k=args.top_k, mode=args.mode)
+    result = searcher.search(
+        args.query, region=args.region, document=args.document, top_k=args.top_k, mode=args.mode
+    )
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
         return

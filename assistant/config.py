@@ -20,6 +20,10 @@ class Config:
     cache_dir: Path = ROOT / ".cache"
     model: str = DEFAULT_MODEL
 
+    def __post_init__(self) -> None:
+        for name in ("documents_dir", "index_dir", "cache_dir"):
+            object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
+
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
         """Defaults, then ASSISTANT_* environment variables, then explicit overrides (None is ignored)."""

@@ -41,7 +41,9 @@ class SentenceTransformerEmbedder:
         try:
             self._model = SentenceTransformer(model_path, device="cpu")
         except (OSError, ValueError) as error:
-            raise ModelError(f"cannot load embedding model {model_path!r}: {str(error).splitlines()[0]}") from error
+            raise ModelError(
+                f"cannot load embedding model {model_path!r}: {str(error).splitlines()[0]}"
+            ) from error
         self.model_name = model_name
         self.dim = int(self._model.get_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length or 512)

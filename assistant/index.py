@@ -143,7 +143,8 @@ def load_index(index_dir: Path, model: str | None = None) -> CorpusIndex:
     current = DOCUMENTS
     try:
         documents = {
-            entry["doc_id"]: Document(**entry) for entry in json.loads((folder / DOCUMENTS).read_text("utf-8"))
+            entry["doc_id"]: Document(**entry)
+            for entry in json.loads((folder / DOCUMENTS).read_text("utf-8"))
         }
         current = CLAUSES
         clauses = [Clause(**{k: _tuples(v) for k, v in row.items()}) for row in _read_jsonl(folder / CLAUSES)]
@@ -212,7 +213,9 @@ def parse_corpus(documents: list[Document]) -> list[Clause]:
 def _progress_bar(total: int, enabled: bool):
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="embedding", unit="passage", file=sys.stderr, disable=not enabled or total == 0)
+    return tqdm(
+        total=total, desc="embedding", unit="passage", file=sys.stderr, disable=not enabled or total == 0
+    )
 
 
 def build_index(

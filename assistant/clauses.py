@@ -57,7 +57,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-PARSER_VERSION = "1.0"
+PARSER_VERSION = "1.1"
 
 # What a clause is, in the order a reader meets them in a policy document.
 CLAUSE_KINDS = (
@@ -98,6 +98,7 @@ class Clause:
     order: int = 0  # position in the document
     cells: tuple[tuple[str, str], ...] = ()  # table rows: (column, value) pairs
     parent: str = ""  # address of the enclosing heading or box; "" at top level
+    number: str = ""  # its own number as printed in a heading path, e.g. "2.", "（三）", "专栏2"
 
     @property
     def clause_id(self) -> str:
@@ -107,7 +108,7 @@ class Clause:
     @property
     def section(self) -> str:
         """The heading path down to this clause, as shown to users."""
-        own = f"{self.label}{self.title}" if self.kind in HEADING_KINDS else self.label
+        own = f"{self.number or self.label}{self.title}" if self.kind in HEADING_KINDS else self.label
         parts = [*self.heading_path, own] if own else list(self.heading_path)
         return " > ".join(parts)
 
@@ -312,6 +313,7 @@ class _Draft:
     parent: str = ""
     units: bool = True  # look for responsible units in the text
     cells: tuple[tuple[str, str], ...] = ()
+    number: str = ""
 
 
 @dataclass
@@ -444,7 +446,15 @@ class _Parser:
         path = (*parent.path, parent.heading) if parent else ()
         cited = f"{parent.cited if parent else ''}{label}"
         draft = self.emit(
-            level, address, cited, title, path, line.start, line.end, parent.address if parent else ""
+            level,
+            address,
+            cited,
+            title,
+            path,
+            line.start,
+            line.end,
+            parent.address if parent else "",
+            number=label,
         )
         node = _Heading(level, key, draft.address, label, cited, f"{label}{title}", path, value)
         self.stack.append(node)
@@ -479,7 +489,16 @@ class _Parser:
         address, path, parent_address = self.child(parent, key)
         cited = f"{parent.cited if parent else ''}{label}"
         draft = self.emit(
-            "box", address, cited, title, path, line.start, line.end, parent_address, units=False
+            "box",
+            address,
+            cited,
+            title,
+            path,
+            line.start,
+            line.end,
+            parent_address,
+            units=False,
+            number=label,
         )
         node = _Heading("box", key, draft.address, label, cited, f"{label}{title}", path)
         self.box = _Box(node, draft)
@@ -811,6 +830,7 @@ class _Parser:
                     order=order,
                     cells=draft.cells,
                     parent=draft.parent,
+                    number=draft.number,
                 )
             )
         return clauses

@@ -28,7 +28,8 @@ STATUS_LABELS = {"draft": "征求意见稿", "effective": "有效"}
 
 def citation(clause: Clause, document: Document) -> str:
     """A citation to paste into a draft, e.g. 《…实施方案（征求意见稿）》二、（三）1."""
-    return f"《{document.display_title}》{clause.label or clause.address}"
+    title = document.display_title.replace("《", "〈").replace("》", "〉")  # nested title marks
+    return f"《{title}》{clause.label or clause.address}"
 
 
 def clause_record(clause: Clause, document: Document) -> dict:

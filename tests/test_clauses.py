@@ -140,7 +140,8 @@ def test_qinghai_item_17(parsed):
     assert clause.heading_path == ("二、重點任務", "（五）夯實技術基礎,提高質量設施協同服務效能")
     assert clause.text.startswith("17.完善計量測試服務體系。重點圍繞")
     assert clause.text.endswith("鏈條清晰的計量基礎設施網絡。")
-    assert clause.section.endswith("二、（五）17.完善計量測試服務體系")
+    assert clause.section.endswith(" > 17.完善計量測試服務體系")
+    assert clause.number == "17."
 
 
 def test_qinghai_targets_and_general_requirements(parsed):

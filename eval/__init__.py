@@ -1,0 +1,1 @@
+"""Evaluation of the clause search: the gold query set, label checks, metrics and the `python -m eval` CLI."""

@@ -1,0 +1,140 @@
+"""Query files and run files (JSONL, formats fixed in INTERFACES.md): reading, validating and writing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+QUERY_TYPES = (
+    "staff",
+    "precedent",
+    "numeric",
+    "cross_script",
+    "region_filtered",
+    "paraphrase",
+    "comparison",
+    "notice",
+    "table",
+)
+SPLITS = ("dev", "test")
+GRADES = (1, 2)
+FILTER_KEYS = ("region", "document")
+
+
+class EvalInputError(Exception):
+    """A query or run file cannot be read; the message is one line naming the file (and line)."""
+
+
+@dataclass(frozen=True)
+class Label:
+    """A verbatim substring of an answering clause and how well that clause answers (2 full, 1 partial)."""
+
+    contains: str
+    grade: int
+
+
+@dataclass(frozen=True)
+class Query:
+    """One line of a query file."""
+
+    query_id: str
+    text: str
+    filters: dict[str, str] = field(default_factory=dict)
+    labels: tuple[Label, ...] = ()
+    query_type: str | None = None
+    split: str | None = None
+    line_number: int = 0
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, object]]:
+    """Yield (1-based line number, decoded JSON value) for every non-blank line of a JSONL file."""
+    try:
+        content = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EvalInputError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise EvalInputError(f"{path}: cannot read ({error})") from None
+    for number, line in enumerate(content.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as error:
+            raise EvalInputError(f"{path}:{number}: bad JSON ({error.msg})") from None
+
+
+def parse_query(entry: object, where: str, line_number: int = 0) -> Query:
+    """Turn one decoded query line into a Query, or raise EvalInputError saying what is wrong."""
+    if not isinstance(entry, dict):
+        raise EvalInputError(f"{where}: a query line must be a JSON object")
+    query_id, text = entry.get("id"), entry.get("query")
+    if not isinstance(query_id, str) or not query_id:
+        raise EvalInputError(f"{where}: missing or non-string 'id'")
+    if not isinstance(text, str) or not text.strip():
+        raise EvalInputError(f"{where}: {query_id}: missing or empty 'query'")
+    filters = entry.get("filters") or {}
+    if not isinstance(filters, dict) or any(
+        key not in FILTER_KEYS or not isinstance(value, str) for key, value in filters.items()
+    ):
+        raise EvalInputError(f"{where}: {query_id}: 'filters' must map 'region'/'document' to strings")
+    labels = []
+    relevant = entry.get("relevant") or []
+    if not isinstance(relevant, list):
+        raise EvalInputError(f"{where}: {query_id}: 'relevant' must be a list")
+    for label in relevant:
+        if not isinstance(label, dict) or not isinstance(label.get("contains"), str):
+            raise EvalInputError(f"{where}: {query_id}: each label needs a string 'contains'")
+        grade = label.get("grade")
+        if grade not in GRADES or isinstance(grade, bool):
+            raise EvalInputError(f"{where}: {query_id}: label grade must be 1 or 2, not {grade!r}")
+        labels.append(Label(label["contains"], grade))
+    return Query(
+        query_id=query_id,
+        text=text,
+        filters=dict(filters),
+        labels=tuple(labels),
+        query_type=entry.get("type"),
+        split=entry.get("split"),
+        line_number=line_number,
+    )
+
+
+def load_queries(path: Path) -> list[Query]:
+    """Read a query file; ids must be unique."""
+    queries, seen = [], set()
+    for number, entry in read_jsonl(path):
+        query = parse_query(entry, f"{path}:{number}", number)
+        if query.query_id in seen:
+            raise EvalInputError(f"{path}:{number}: repeated id {query.query_id!r}")
+        seen.add(query.query_id)
+        queries.append(query)
+    if not queries:
+        raise EvalInputError(f"{path}: no queries")
+    return queries
+
+
+def load_run(path: Path) -> dict[str, list[dict]]:
+    """Read a run file: query id → its results, best first."""
+    run: dict[str, list[dict]] = {}
+    for number, entry in read_jsonl(path):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise EvalInputError(f"{path}:{number}: a run line must be an object with a string 'id'")
+        results = entry.get("results")
+        if not isinstance(results, list) or not all(
+            isinstance(result, dict) and isinstance(result.get("text"), str) for result in results
+        ):
+            raise EvalInputError(f"{path}:{number}: 'results' must be a list of objects with a 'text'")
+        if entry["id"] in run:
+            raise EvalInputError(f"{path}:{number}: repeated id {entry['id']!r}")
+        run[entry["id"]] = results
+    return run
+
+
+def write_jsonl(path: Path, entries: list[dict]) -> None:
+    """Write one JSON object a line, UTF-8, Chinese unescaped."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for entry in entries:
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")

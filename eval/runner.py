@@ -1,0 +1,70 @@
+"""Running a query file through the app's search, the same call the app makes, into a run file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from .queries import EvalInputError, Query
+
+MODES = ("bm25", "dense", "hybrid", "final")  # mirrors assistant.search.RETRIEVER_MODES
+
+
+class Searcher(Protocol):
+    """What the evaluation needs of ``assistant.search``'s searcher."""
+
+    def search(
+        self,
+        query: str,
+        region: str | None = None,
+        document: str | None = None,
+        top_k: int = 10,
+        mode: str = "final",
+    ) -> Any: ...
+
+
+def _assistant_errors() -> tuple[type[Exception], ...]:
+    """The app's user-facing error class, to turn into one-line messages (none if the app is absent)."""
+    try:
+        from assistant.errors import AssistantError
+    except ImportError:
+        return ()
+    return (AssistantError,)
+
+
+def open_app_searcher() -> Searcher:
+    """The app's own searcher (loads or builds the model and index; slow the first time)."""
+    try:
+        from assistant.search import open_searcher
+    except ImportError as error:
+        raise EvalInputError(f"cannot import the app's search (assistant.search): {error}") from None
+    try:
+        return open_searcher()
+    except _assistant_errors() as error:
+        raise EvalInputError(f"cannot open the searcher: {error}") from None
+
+
+def run_query(searcher: Searcher, query: Query, top_k: int = 10, mode: str = "final") -> dict:
+    """One run-file line: the query id and its results as the app reports them, best first."""
+    try:
+        result = searcher.search(
+            query.text,
+            region=query.filters.get("region"),
+            document=query.filters.get("document"),
+            top_k=top_k,
+            mode=mode,
+        )
+    except _assistant_errors() as error:
+        raise EvalInputError(f"query {query.query_id}: {error}") from None
+    return {"id": query.query_id, "results": [hit.to_json(rank) for rank, hit in enumerate(result.hits, 1)]}
+
+
+def run_queries(
+    searcher: Searcher, queries: Sequence[Query], top_k: int = 10, mode: str = "final"
+) -> list[dict]:
+    """Run every query; the run file's lines, in query-file order."""
+    if mode not in MODES:
+        raise EvalInputError(f"unknown mode {mode!r} (one of {', '.join(MODES)})")
+    if top_k < 1:
+        raise EvalInputError(f"--top-k must be at least 1, not {top_k}")
+    return [run_query(searcher, query, top_k, mode) for query in queries]

@@ -21,9 +21,10 @@ from .config import PACKAGE_VERSION
 from .documents import Document, load_catalog
 from .embedding import Embedder
 from .errors import IndexDamaged, IndexMismatch, IndexMissing
+from .normalize import for_matching
 from .passages import MAX_PASSAGE_CHARS, PASSAGE_OVERLAP_CHARS, Passage, make_passages
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 POINTER = "CURRENT"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
@@ -238,6 +239,7 @@ def build_index(
         passages = make_passages(clauses, {d.doc_id: d for d in documents})
         known = {} if rebuild else _reusable_vectors(index_dir, embedder)
         missing = [i for i, p in enumerate(passages) if p.content_hash not in known]
+        missing.sort(key=lambda i: len(passages[i].embed_text))  # similar lengths batch with little padding
         matrix = np.zeros((len(passages), embedder.dim), dtype=np.float32)
         for row, passage in enumerate(passages):
             if passage.content_hash in known:
@@ -245,7 +247,7 @@ def build_index(
         with _progress_bar(len(missing), show_progress) as bar:
             for offset in range(0, len(missing), EMBED_BATCH):
                 rows = missing[offset : offset + EMBED_BATCH]
-                matrix[rows] = embedder.embed_passages([passages[i].embed_text for i in rows])
+                matrix[rows] = embedder.embed_passages([for_matching(passages[i].embed_text) for i in rows])
                 bar.update(len(rows))
                 if on_progress:
                     on_progress(offset + len(rows), len(missing))

@@ -1,8 +1,14 @@
-"""Passages: clauses cut to the encoder's window, each carrying its clause's place as context."""
+"""Passages: clauses cut to the encoder's window (with context), and their single sentences.
+
+Two granularities feed search: *windows* (up to MAX_PASSAGE_CHARS of a clause, prefixed with the clause's
+region, document, heading path and title) carry the clause's topic; *sentences* (one sentence each, bare)
+let a question that matches one measure of a long clause find it. Neither ever crosses a clause boundary.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
@@ -12,6 +18,9 @@ from .documents import Document
 MAX_PASSAGE_CHARS = 300
 PASSAGE_OVERLAP_CHARS = 60
 SENTENCE_SEPARATORS = ["\n", "。", "；", ";", "！", "？", "，", ",", "、", ""]
+MIN_SENTENCE_CHARS = 6
+WINDOW, SENTENCE = "window", "sentence"
+_SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]*")
 
 
 @dataclass(frozen=True)
@@ -26,11 +35,12 @@ class Passage:
     start: int  # span of body inside the clause text
     end: int
     context: str  # region, document, heading path and title
+    granularity: str = WINDOW  # WINDOW (context + body) or SENTENCE (the bare sentence)
 
     @property
     def embed_text(self) -> str:
-        """What the encoder and BM25 see: context then body."""
-        return f"{self.context}\n{self.body}"
+        """What the encoder sees: context then body for a window, the sentence alone for a sentence."""
+        return self.body if self.granularity == SENTENCE else f"{self.context}\n{self.body}"
 
     @property
     def content_hash(self) -> str:
@@ -76,27 +86,45 @@ def split_clause(text: str, max_chars: int = MAX_PASSAGE_CHARS, overlap: int = P
     return spans
 
 
+def split_sentences(text: str, max_chars: int = MAX_PASSAGE_CHARS) -> list[tuple[int, int]]:
+    """Spans of the sentences of a clause text (ended by 。；！？ or a line break), long ones cut to max_chars."""
+    spans = []
+    for match in _SENTENCE.finditer(text):
+        start, end = match.start(), match.end()
+        while start < end and text[start].isspace():
+            start += 1
+        if end - start < MIN_SENTENCE_CHARS:
+            continue
+        spans.extend((start + s, start + e) for s, e in split_clause(text[start:end], max_chars, 0))
+    return spans
+
+
 def make_passages(
     clauses: Iterable[Clause],
     documents: dict[str, Document],
     max_chars: int = MAX_PASSAGE_CHARS,
     overlap: int = PASSAGE_OVERLAP_CHARS,
 ) -> list[Passage]:
-    """Cut every clause into passages no longer than max_chars, in corpus order."""
+    """Every clause's windows (no longer than max_chars) then its sentences, in corpus order."""
     passages = []
     for clause in clauses:
         context = clause_context(clause, documents[clause.doc_id])
-        for position, (start, end) in enumerate(split_clause(clause.text, max_chars, overlap)):
-            passages.append(
-                Passage(
-                    passage_id=f"{clause.clause_id}#{position}",
-                    clause_id=clause.clause_id,
-                    doc_id=clause.doc_id,
-                    position=position,
-                    body=clause.text[start:end],
-                    start=start,
-                    end=end,
-                    context=context,
+        windows = split_clause(clause.text, max_chars, overlap)
+        sentences = split_sentences(clause.text, max_chars)
+        for granularity, spans in ((WINDOW, windows), (SENTENCE, sentences)):
+            marker = "#" if granularity == WINDOW else "~"
+            for position, (start, end) in enumerate(spans):
+                passages.append(
+                    Passage(
+                        passage_id=f"{clause.clause_id}{marker}{position}",
+                        clause_id=clause.clause_id,
+                        doc_id=clause.doc_id,
+                        position=position,
+                        body=clause.text[start:end],
+                        start=start,
+                        end=end,
+                        context=context,
+                        granularity=granularity,
+                    )
                 )
-            )
     return passages

@@ -173,13 +173,17 @@ class Searcher:
             raise QueryError(f"没有“{region.strip()}”的文档；可选地区：{known}")
         return path
 
-    def _allowed(self, region: str | None, document: str | None) -> np.ndarray:
+    def _allowed(self, region: str | None, document: str | None, status: str | None = None) -> np.ndarray:
         if document and document not in self.index.documents:
             raise QueryError(f"没有编号为“{document}”的文档；可选：{'、'.join(self.index.documents)}")
+        if status and status not in STATUS_LABELS:
+            raise QueryError(f"unknown status {status!r}; choose one of {', '.join(STATUS_LABELS)}")
         allowed_docs = {
             doc_id
             for doc_id, doc in self.index.documents.items()
-            if (region is None or region_matches(region, doc.region)) and (not document or doc_id == document)
+            if (region is None or region_matches(region, doc.region))
+            and (not document or doc_id == document)
+            and (not status or doc.status == status)
         }
         return np.array([doc_id in allowed_docs for doc_id in self._clause_doc], dtype=bool)
 
@@ -215,20 +219,23 @@ class Searcher:
         document: str | None = None,
         top_k: int = 10,
         mode: str = "final",
+        status: str | None = None,
     ) -> SearchResult:
-        """The top clauses for a query, best first, within the region and document filters."""
+        """The top clauses for a query, best first, within the region, document and status filters."""
         if mode not in RETRIEVER_MODES:
             raise QueryError(f"unknown retriever mode {mode!r}; choose one of {', '.join(RETRIEVER_MODES)}")
         query, notices = clean_query(query)
         top_k = max(1, min(int(top_k), 100))
         region_path = self.resolve_region(region)
-        filters = {key: value for key, value in (("region", region_path), ("document", document)) if value}
-        allowed = self._allowed(region_path, document)
+        filters = {
+            key: value for key, value in (("region", region_path), ("document", document), ("status", status)) if value
+        }
+        allowed = self._allowed(region_path, document, status)
         if not self.index.passages:
             return SearchResult(query, filters, [], notices)
         clause_scores, best = self._score(for_matching(query), mode)
         if mode == "final":
-            clause_scores = self._final_adjustments(query, clause_scores, region_path, document)
+            clause_scores = self._final_adjustments(query, clause_scores, region_path, document or status)
         clause_scores = np.where(allowed, clause_scores, -np.inf)
         order = np.argsort(-clause_scores, kind="stable")
         hits = []

@@ -70,7 +70,8 @@ def compare_regions(searcher: Searcher, topic: str) -> Comparison:
             rows.append(RegionRow(region, doc_id, None, "", ()))
             continue
         targets = _relevant_targets(_targets_with_years(searcher, hit), topic)
-        rows.append(RegionRow(region, doc_id, hit, hit.passage.body, targets))
+        key_sentence = targets[0].sentence.strip() if targets else hit.passage.body.strip()
+        rows.append(RegionRow(region, doc_id, hit, key_sentence, targets))
     return Comparison(topic, tuple(rows), notices)
 
 
@@ -83,7 +84,7 @@ def format_target(target: Target) -> str:
     return f"{target.indicator} {relation}{target.value}{target.unit}{year}"
 
 
-TABLE_HEADER = ("地区", "条款", "标题", "关键句", "数值目标")
+TABLE_HEADER = ("地区", "数值目标", "条款", "标题", "关键句")
 
 
 def table_rows(comparison: Comparison) -> list[list[str]]:
@@ -91,10 +92,10 @@ def table_rows(comparison: Comparison) -> list[list[str]]:
     rows = []
     for row in comparison.rows:
         if row.hit is None:
-            rows.append([row.region, "（无相关条款）", "", "", ""])
+            rows.append([row.region, "", "（无相关条款）", "", ""])
             continue
         targets = "；".join(format_target(t) for t in row.targets)
-        rows.append([row.region, row.hit.citation, row.hit.clause.title, row.key_sentence, targets])
+        rows.append([row.region, targets, row.hit.citation, row.hit.clause.title, row.key_sentence])
     return rows
 
 

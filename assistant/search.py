@@ -228,7 +228,9 @@ class Searcher:
         top_k = max(1, min(int(top_k), 100))
         region_path = self.resolve_region(region)
         filters = {
-            key: value for key, value in (("region", region_path), ("document", document), ("status", status)) if value
+            key: value
+            for key, value in (("region", region_path), ("document", document), ("status", status))
+            if value
         }
         allowed = self._allowed(region_path, document, status)
         if not self.index.passages:

@@ -67,8 +67,12 @@ def test_cards_show_source_badge_and_escape_document_html(tmp_path):
 
 def test_region_filter_lists_every_level(hashing_searcher):
     choices = app.region_choices(hashing_searcher)
-    assert choices[0] == app.ALL_REGIONS
-    assert {"广东省", "广东省广州市", "陕西省", "陕西省榆林市", "陕西省榆林市榆阳区"} <= set(choices)
+    assert choices[0] == (app.ALL_REGIONS, app.ALL_REGIONS)
+    values = [value for _, value in choices]
+    assert {"广东省", "广东省广州市", "陕西省", "陕西省榆林市", "陕西省榆林市榆阳区"} <= set(values)
+    labels = dict((value, label) for label, value in choices)
+    assert labels["广东省广州市"] == "\u3000广州市" and labels["陕西省榆林市榆阳区"] == "\u3000\u3000榆阳区"
+    assert values.index("广东省") < values.index("广东省广州市") < values.index("广东省汕尾市")
 
 
 @pytest.mark.model

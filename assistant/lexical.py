@@ -29,6 +29,15 @@ def _jieba():
     return jieba
 
 
+_QUOTED_TERM = re.compile(r"[“「\"]([\u4e00-\u9fff、]{2,12})[”」\"]")
+
+
+def domain_terms(texts: Iterable[str]) -> set[str]:
+    """Domain terms a corpus defines for itself: the short phrases it puts in quotation marks
+    (“双随机、一公开”, “专精特新”, “卡脖子” …), in simplified form."""
+    return {match.group(1) for text in texts for match in _QUOTED_TERM.finditer(for_matching(text))}
+
+
 def add_terms(terms: Iterable[str]) -> None:
     """Teach the tokenizer domain terms (质量基础设施, 专精特新 …) so they stay one token."""
     jieba = _jieba()

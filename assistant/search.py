@@ -14,7 +14,7 @@ from .documents import Document, load_catalog
 from .embedding import Embedder, load_embedder
 from .errors import IndexDamaged, IndexMismatch, IndexMissing, QueryError
 from .index import CorpusIndex, build_index, is_current, load_index
-from .lexical import Bm25Index
+from .lexical import Bm25Index, add_terms, domain_terms
 from .normalize import for_matching
 from .passages import WINDOW, Passage
 from .regions import Gazetteer, region_matches
@@ -156,6 +156,7 @@ class Searcher:
         self._furniture = np.array([clause.is_furniture for clause in index.clauses], dtype=bool)
         self._window_rows = np.flatnonzero(self._windows)
         self._sentence_rows = np.flatnonzero(self._sentences)
+        add_terms(domain_terms(clause.text for clause in index.clauses if not clause.is_furniture))
         self._lexical = Bm25Index([index.passages[row].embed_text for row in self._window_rows])
 
     @property

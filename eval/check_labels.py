@@ -6,7 +6,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import Corpus, load_corpus, normalize, region_matches
+from assistant.regions import region_matches
+
+from .corpus import Corpus, load_corpus, normalize
 from .queries import QUERY_TYPES, SPLITS, EvalInputError, Query, parse_query, read_jsonl
 
 PRECEDENT_LENGTH = (40, 150)  # characters of a drafter's paragraph

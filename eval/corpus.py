@@ -2,45 +2,22 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
+
+from assistant.normalize import for_labels
+from assistant.regions import split_region
 
 DOCUMENTS_DIR = Path(__file__).resolve().parent.parent / "documents"
 
-_WHITESPACE = re.compile(r"\s+")
-# A region path cut into its administrative levels: province, city (prefecture), district (county).
-_REGION_PATH = re.compile(
-    r"^(?P<province>.+?(?:省|自治区|特别行政区))?(?P<city>.+?(?:市|自治州|地区|盟))?(?P<district>.+?(?:区|县|市|旗))?$"
-)
-
-
-@cache
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def normalize(text: str) -> str:
-    """Text as labels are matched: NFKC, traditional → simplified, whitespace removed."""
-    return _WHITESPACE.sub("", _t2s().convert(unicodedata.normalize("NFKC", text)))
+# Labels are matched exactly as the app normalises text, and region filters follow the app's own rule.
+normalize = for_labels
 
 
 def region_prefixes(region: str) -> list[str]:
     """Every filter that matches a region: its path cut at each administrative boundary."""
-    match = _REGION_PATH.match(region)
-    if not match:
-        return [region]
-    levels = [level for level in match.group("province", "city", "district") if level]
+    levels = split_region(region)
     return ["".join(levels[: i + 1]) for i in range(len(levels))]
-
-
-def region_matches(filter_region: str, region: str) -> bool:
-    """True when a region filter (a prefix at an administrative boundary) covers a region."""
-    return filter_region in region_prefixes(region)
 
 
 @dataclass(frozen=True)

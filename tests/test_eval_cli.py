@@ -258,3 +258,24 @@ def test_command_line_error_has_no_traceback(tmp_path):
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
     assert completed.stderr.strip().endswith(f"{bad}:1: bad JSON (Expecting ',' delimiter)")
+
+
+def test_an_unanswerable_query_is_written_empty_and_the_run_goes_on(tmp_path, capsys):
+    from assistant.errors import QueryError
+    from eval.__main__ import command_run
+
+    class Refusing:
+        def search(self, query, region=None, document=None, top_k=10, mode="final"):
+            if region:
+                raise QueryError(f"没有“{region}”的文档")
+            return type("Result", (), {"hits": []})()
+
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"id": "a", "query": "计量", "filters": {"region": "上海市"}}\n{"id": "b", "query": "计量"}\n',
+        encoding="utf-8",
+    )
+    assert command_run(queries, tmp_path / "run.jsonl", 10, "final", searcher=Refusing()) == 0
+    lines = (tmp_path / "run.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["a", "b"]
+    assert "warning: query a:" in capsys.readouterr().err

@@ -159,8 +159,8 @@ def test_thresholds_within_and_across_regions(hashing_searcher):
     scores = {
         furniture: 0.99,  # never shown, and not the overall best either
         "guangzhou:二.（七）.4": 0.90,
-        "guangzhou:二.（七）.3": 0.46,  # ≥ 0.5 × 0.90: shown second
-        "guangzhou:二.（七）.2": 0.44,  # < 0.5 × 0.90: a weak match, not shown
+        "guangzhou:二.（七）.3": 0.73,  # ≥ 0.8 × 0.90: shown second
+        "guangzhou:二.（七）.2": 0.71,  # < 0.8 × 0.90: a weak match, not shown
         "shanwei:八.（二十四）": 0.90 * REGION_MIN_RATIO + 0.01,  # a region just close enough
         QINGHAI_CLAUSE: 0.90 * REGION_MIN_RATIO - 0.01,  # a region with no real match
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from html import escape
@@ -24,7 +25,15 @@ MAX_QUERY_CHARS = 2000
 RRF_K = 60
 # Weights of the final fusion of min-max scaled clause scores, chosen on the development half of the gold set.
 FUSION_WEIGHTS = {"window": 0.3, "sentence": 0.3, "bm25": 0.4}
-REGION_HINT_MAX_CHARS = 60  # a place named in a short question narrows it; a pasted draft is not narrowed
+REGION_HINT_MAX_CHARS = 60
+# Questions about a document itself (its comment deadline, contacts, who issued it to whom) are answered by the
+# notice around the policy, not by the policy's clauses: such questions lift notice, signature and title clauses.
+DOCUMENT_QUESTION = re.compile(
+    r"征求意见|意见稿.*(截止|反馈|提交|提出)|截止|反馈意见|提意见|提出意见|联系电话|联系人|邮箱|电子邮件|邮寄|寄到|"
+    r"通信地址|发给哪些|印发|下发|主送|发文|落款|签发|发布日期|什么时候发布|哪天发布|谁发布|谁起草|牵头起草"
+)
+DOCUMENT_KINDS = ("notice", "signature", "title")
+DOCUMENT_QUESTION_BOOST = 0.2  # in units of the fused score's [0, 1] scale; chosen on the development half  # a place named in a short question narrows it; a pasted draft is not narrowed
 STATUS_LABELS = {"draft": "征求意见稿", "effective": "有效"}
 
 
@@ -154,6 +163,9 @@ class Searcher:
         self._sentences = ~self._windows
         self._clause_doc = [clause.doc_id for clause in index.clauses]
         self._furniture = np.array([clause.is_furniture for clause in index.clauses], dtype=bool)
+        self._about_document = np.array(
+            [clause.kind in DOCUMENT_KINDS for clause in index.clauses], dtype=bool
+        )
         self._window_rows = np.flatnonzero(self._windows)
         self._sentence_rows = np.flatnonzero(self._sentences)
         add_terms(domain_terms(clause.text for clause in index.clauses if not clause.is_furniture))
@@ -279,8 +291,11 @@ class Searcher:
     def _final_adjustments(
         self, query: str, scores: np.ndarray, region: str | None, document: str | None
     ) -> np.ndarray:
-        """Page furniture sinks to the bottom; a place named in a short question comes first."""
+        """Page furniture sinks to the bottom; a place named in a short question comes first; a question about
+        the document itself lifts its notice."""
         scores = scores.copy()
+        if DOCUMENT_QUESTION.search(for_matching(query)):
+            scores[self._about_document] += DOCUMENT_QUESTION_BOOST
         span = float(scores.max() - scores.min()) + 1.0
         scores[self._furniture] -= 2 * span
         if region is None and document is None and len(query) <= REGION_HINT_MAX_CHARS:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from html import escape
 
@@ -23,6 +25,7 @@ from .regions import Gazetteer, region_matches
 RETRIEVER_MODES = ("bm25", "dense", "hybrid", "final")
 MAX_QUERY_CHARS = 2000
 RRF_K = 60
+QUERY_CACHE_SIZE = 256
 # Weights of the final fusion of min-max scaled clause scores, chosen on the development half of the gold set.
 FUSION_WEIGHTS = {"window": 0.3, "sentence": 0.3, "bm25": 0.4}
 REGION_HINT_MAX_CHARS = 60
@@ -163,6 +166,8 @@ class Searcher:
         self._sentences = ~self._windows
         self._clause_doc = [clause.doc_id for clause in index.clauses]
         self._furniture = np.array([clause.is_furniture for clause in index.clauses], dtype=bool)
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._about_document = np.array(
             [clause.kind in DOCUMENT_KINDS for clause in index.clauses], dtype=bool
         )
@@ -212,8 +217,28 @@ class Searcher:
             best_row[owners[order]] = rows[order]
         return clause_scores, best_row
 
-    def _dense_scores(self, text: str) -> np.ndarray:
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query's embedding; the last few are kept, since the chat, a comparison (one search per region)
+        and a long draft (one search per piece) ask for the same text again."""
+        with self._cache_lock:
+            vector = self._query_vectors.get(text)
+            if vector is not None:
+                self._query_vectors.move_to_end(text)
+                return vector
         vector = self.embedder.embed_queries([text])
+        with self._cache_lock:
+            self._query_vectors[text] = vector
+            while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
+        return vector
+
+    def clear_query_cache(self) -> None:
+        """Forget cached query embeddings (benchmarks time the model, not the cache)."""
+        with self._cache_lock:
+            self._query_vectors.clear()
+
+    def _dense_scores(self, text: str) -> np.ndarray:
+        vector = self.query_vector(text)
         total = self.index.vectors.ntotal
         scores, rows = self.index.vectors.search(vector, total)
         dense = np.empty(total, dtype=np.float32)

@@ -40,10 +40,46 @@ DOCUMENT_QUESTION_BOOST = 0.2  # in units of the fused score's [0, 1] scale; cho
 STATUS_LABELS = {"draft": "征求意见稿", "effective": "有效"}
 
 
+_ADDRESS_PARTS = (
+    (re.compile(r"[一二三四五六七八九十百零〇两]+"), "{}、"),
+    (re.compile(r"\d+"), "{}."),
+    (re.compile(r"表(\d+)"), "表第{}行"),
+    (re.compile(r"表头"), "表头"),
+    (re.compile(r"目标(\d+)"), "目标{}"),
+    (re.compile(r"段(\d+)"), "第{}段"),
+    (re.compile(r"通知"), "通知"),
+    (re.compile(r"序"), "序言"),
+)
+
+
+def readable_address(address: str) -> str:
+    """An address as a reader cites it: 二.专栏1.表7 → 二、专栏1表第7行; 三.（一）.专栏2.3 → 三、（一）专栏2第3条."""
+    pieces: list[str] = []
+    previous = ""
+    for part in address.split("#")[0].split("."):
+        if part.isdigit() and previous.startswith("专栏"):
+            pieces.append(f"第{part}条")  # the Nth —— action line of a box
+            previous = part
+            continue
+        if part.isdigit() and previous == "通知":
+            pieces.append(f"第{part}段")
+            previous = part
+            continue
+        previous = part
+        for pattern, form in _ADDRESS_PARTS:
+            match = pattern.fullmatch(part)
+            if match:
+                pieces.append(form.format(*(match.groups() or (part,))))
+                break
+        else:
+            pieces.append(part)  # （三）, 专栏2, 注, 署名, 标题 read as they are
+    return "".join(pieces)
+
+
 def citation(clause: Clause, document: Document) -> str:
     """A citation to paste into a draft, e.g. 《…实施方案（征求意见稿）》二、（三）1."""
     title = document.display_title.replace("《", "〈").replace("》", "〉")  # nested title marks
-    return f"《{title}》{clause.label or clause.address}"
+    return f"《{title}》{clause.label or readable_address(clause.address)}"
 
 
 def clause_record(clause: Clause, document: Document) -> dict:

@@ -140,3 +140,22 @@ def test_a_repeated_query_reuses_its_embedding(hashing_searcher):
     assert len(calls) == 1
     assert first.hits and again.hits
     assert all(h.document.region.startswith("广东省") for h in again.hits)
+
+
+def test_unnumbered_clauses_are_cited_readably():
+    from assistant.search import readable_address
+
+    assert readable_address("二.专栏1.表7") == "二、专栏1表第7行"
+    assert readable_address("三.（一）.专栏2.3") == "三、（一）专栏2第3条"
+    assert readable_address("一.目标2") == "一、目标2"
+    assert readable_address("通知.3") == "通知第3段"
+    assert readable_address("一.（二）.段2") == "一、（二）第2段"
+
+
+def test_a_table_row_citation_names_its_box_and_row(hashing_searcher):
+    hit = next(
+        h
+        for h in hashing_searcher.search("制造业产品合格率", document="yuyang", top_k=20).hits
+        if h.clause.kind == "table_row"
+    )
+    assert hit.citation.startswith("《榆阳区关于贯彻落实〈质量强国建设纲要〉的实施意见》二、专栏1表第")

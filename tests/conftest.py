@@ -12,6 +12,9 @@ from assistant.config import ROOT, Config
 from assistant.documents import load_catalog
 
 DOCUMENTS_DIR = ROOT / "documents"
+RUN_RESULT_FIELDS = frozenset(
+    {"rank", "score", "clause_id", "doc_id", "doc_title", "region", "issuer", "date", "section", "text"}
+)  # the run-file result object of INTERFACES.md
 
 
 @pytest.fixture(scope="session")

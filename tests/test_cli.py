@@ -10,19 +10,7 @@ import sys
 import pytest
 
 from assistant.config import ROOT
-
-RESULT_FIELDS = {
-    "rank",
-    "score",
-    "clause_id",
-    "doc_id",
-    "doc_title",
-    "region",
-    "issuer",
-    "date",
-    "section",
-    "text",
-}
+from tests.conftest import RUN_RESULT_FIELDS
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -58,7 +46,7 @@ def test_search_json_matches_the_interface(hashing_env):
     assert payload["filters"] == {"region": "广东省"}
     assert len(payload["results"]) == 3
     for rank, result in enumerate(payload["results"], start=1):
-        assert set(result) >= RESULT_FIELDS
+        assert set(result) >= RUN_RESULT_FIELDS
         assert result["rank"] == rank
         assert result["region"].startswith("广东省")
         assert isinstance(result["score"], float)
@@ -78,7 +66,7 @@ def test_clauses_json_is_one_object_a_line():
     records = [json.loads(line) for line in lines]
     assert {r["doc_id"] for r in records} == {"guizhou"}
     for record in records:
-        assert RESULT_FIELDS - {"rank", "score"} <= set(record)
+        assert RUN_RESULT_FIELDS - {"rank", "score"} <= set(record)
         assert "rank" not in record and "score" not in record
 
 

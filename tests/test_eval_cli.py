@@ -12,20 +12,9 @@ import pytest
 
 import eval.runner
 from eval.__main__ import main
+from tests.conftest import RUN_RESULT_FIELDS
 
 REPO = Path(__file__).resolve().parent.parent
-RESULT_FIELDS = {
-    "rank",
-    "score",
-    "clause_id",
-    "doc_id",
-    "doc_title",
-    "region",
-    "issuer",
-    "date",
-    "section",
-    "text",
-}
 
 # Clause texts (verbatim from the corpus) the fake searcher returns.
 DEADLINE = "公开征求意见时间截至2023年11月5日,公众可通过本页面或以下途径和方式提出有关建议和意见:"
@@ -136,7 +125,7 @@ def test_run_writes_the_interfaces_run_file(tmp_path, searcher, capsys):
         assert set(line) == {"id", "results"}
         assert [result["rank"] for result in line["results"]] == [1, 2]
         for result in line["results"]:
-            assert set(result) >= RESULT_FIELDS
+            assert set(result) >= RUN_RESULT_FIELDS
     assert lines[0]["results"][0]["text"] == DEADLINE  # the whole clause, as the searcher gave it
     assert "scjgj_zlc_csl@gz.gov.cn" in output.read_text(encoding="utf-8")  # Chinese and ASCII unescaped
     # filters, top-k and the default mode reach the search exactly as written in the query file

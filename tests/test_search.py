@@ -6,6 +6,7 @@ import pytest
 
 from assistant.errors import QueryError
 from assistant.search import MAX_QUERY_CHARS, RETRIEVER_MODES
+from tests.conftest import RUN_RESULT_FIELDS
 
 GUANGZHOU_QUESTION = "广州对生产性服务业的质量提升有什么安排"
 
@@ -61,19 +62,7 @@ def test_every_mode_returns_distinct_clauses(hashing_searcher):
 def test_result_carries_source_and_whole_clause(hashing_searcher):
     hit = hashing_searcher.search(GUANGZHOU_QUESTION, top_k=1).hits[0]
     record = hit.to_json(1)
-    for field in (
-        "rank",
-        "score",
-        "clause_id",
-        "doc_id",
-        "doc_title",
-        "region",
-        "issuer",
-        "date",
-        "section",
-        "text",
-    ):
-        assert field in record
+    assert set(record) >= RUN_RESULT_FIELDS
     assert record["text"] == hit.clause.text
     assert hit.passage.body in hit.clause.text
     assert record["citation"].startswith(f"《{hit.document.display_title}》")

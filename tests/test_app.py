@@ -83,3 +83,30 @@ def test_app_answers_the_guangzhou_question_with_the_real_model(real_searcher):
     finally:
         demo.close()
     assert top["region"] == "广东省广州市" and top["status"] == "draft" and top["title"]
+
+
+def test_precedent_endpoint_groups_clauses_by_region(client):
+    draft = "加快构建覆盖计量、标准、认证认可、检验检测的质量基础设施一站式服务体系，为中小企业提供技术帮扶。"
+    payload = client.predict(draft, api_name="/precedent")
+    regions = [group["region"] for group in payload["groups"]]
+    assert len(regions) >= 2 and len(set(regions)) == len(regions)
+    for group in payload["groups"]:
+        assert 1 <= len(group["clauses"]) <= 3
+        assert all(
+            c["region"] == group["region"] and c["citation"].startswith("《") for c in group["clauses"]
+        )
+    excluded = client.predict(draft, "广东省", api_name="/precedent")
+    assert not any(g["region"].startswith("广东省") for g in excluded["groups"])
+    assert "草稿为空" in client.predict("   ", api_name="/precedent")["error"]
+
+
+def test_compare_endpoint_has_a_row_per_region(client, hashing_searcher):
+    payload = client.predict("制造业产品质量合格率", api_name="/compare")
+    assert payload["columns"][:2] == ["地区", "数值目标"]
+    assert sorted(row[0] for row in payload["rows"]) == sorted(d.region for d in hashing_searcher.documents)
+    assert "请输入" in client.predict("", api_name="/compare")["error"]
+
+
+def test_a_long_paste_in_the_precedent_finder_is_cut_with_a_notice(client):
+    payload = client.predict("质量基础设施一站式服务。" * 10_000, api_name="/precedent")
+    assert any("草稿过长" in notice for notice in payload["notices"])

@@ -81,12 +81,32 @@ def test_chat_follows_the_conversation_and_copies_a_citation(page, screenshots):
     assert cards.count() >= 3
     assert all(region == "贵州省" for region in cards.locator(".region").all_inner_texts())
     assert "沿用上一问的主题" in page.inner_text("#chatbot")
+    assert "建造" in cards.first.inner_text() or "建筑" in cards.first.inner_text()  # still on the same topic
     button = cards.first.locator(".copy-citation")
     citation = button.get_attribute("data-citation")
     assert citation.startswith("《关于贯彻落实〈质量强国建设纲要〉深化质量强省建设的实施意见》")
     button.click()
     page.wait_for_function("document.querySelector('#chat-cards .copy-citation').innerText === '已复制'")
     page.screenshot(path=str(screenshots / "chat.png"), full_page=True)
+
+
+def test_two_people_at_once_keep_their_own_conversations(base_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        first, second = (browser.new_context(locale="zh-CN").new_page() for _ in range(2))
+        for page in (first, second):
+            page.goto(base_url)
+            page.wait_for_selector("#chat-question textarea", timeout=WAIT_MS)
+        ask(first, "广州怎么推进智能建造？", "广东省广州市")
+        ask(second, "青海的生态旅游质量怎么提升？", "青海省")
+        ask(first, "那贵州呢？", "贵州省")
+        first_chat, second_chat = first.inner_text("#chatbot"), second.inner_text("#chatbot")
+        browser.close()
+    assert "沿用上一问的主题：怎么推进智能建造" in first_chat  # not the other person's 生态旅游
+    assert "智能建造" not in second_chat and "那贵州呢" not in second_chat
+    assert "生态旅游" not in first_chat
 
 
 def test_precedent_finder_shows_regions_side_by_side(page, screenshots):

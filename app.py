@@ -594,6 +594,7 @@ def build_app(source: Searcher | Workspace) -> gr.Blocks:
                     label="添加文档（.txt .md .docx .pdf .html；UTF-8、GBK、GB18030、Big5）",
                     file_types=[".txt", ".md", ".docx", ".pdf", ".html", ".htm"],
                     type="filepath",
+                    elem_id="library-upload",
                 )
                 read_button = gr.Button("读取并预填信息")
                 upload_status = gr.Markdown()

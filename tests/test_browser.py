@@ -149,3 +149,56 @@ def test_library_lists_documents_and_opens_a_clause_from_the_tree(page, screensh
     page.wait_for_selector("#library-clause .clause-card", timeout=WAIT_MS)
     assert "全面提升金融业发展质量" in page.inner_text("#library-clause")
     page.screenshot(path=str(screenshots / "library.png"), full_page=True)
+
+
+def test_staff_log_in_upload_a_gbk_document_and_find_it(tmp_path, monkeypatch, screenshots):
+    from playwright.sync_api import sync_playwright
+
+    from assistant.config import Config
+    from assistant.search import open_searcher
+    from tests.conftest import copy_corpus
+
+    monkeypatch.setenv(app.ADMIN_USER_ENV, "admin")
+    monkeypatch.setenv(app.ADMIN_PASSWORD_ENV, "s3cret")
+    config = Config(
+        documents_dir=copy_corpus(tmp_path / "documents"), index_dir=tmp_path / "index", model="hashing"
+    )
+    demo = app.build_app(Workspace(open_searcher(config), config))
+    port = free_port()
+    app.launch(demo, port=port, prevent_thread_lock=True, quiet=True)
+    upload = tmp_path / "深圳质量强市实施意见.txt"
+    upload.write_bytes(
+        (
+            "深圳市关于推进质量强市建设的实施意见\n一、总体要求\n"
+            "（一）发展低空经济质量。建设无人机产品质量检验检测中心。\n"
+            "深圳市市场监督管理局\n2024年3月1日\n"
+        ).encode("gbk")
+    )
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1300, "height": 1000}, locale="zh-CN")
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.get_by_role("tab", name="文档库").click()
+            page.get_by_label("用户名").fill("admin")
+            page.get_by_label("密码").fill("wrong")
+            page.get_by_role("button", name="登录").click()
+            page.get_by_text("用户名或密码不正确").wait_for(timeout=WAIT_MS)
+            page.get_by_label("密码").fill("s3cret")
+            page.get_by_role("button", name="登录").click()
+            page.get_by_text("已登录").wait_for(timeout=WAIT_MS)
+            page.locator("#library-upload input[type=file]").set_input_files(str(upload))
+            page.get_by_role("button", name="读取并预填信息").click()
+            page.get_by_text("请核对以下信息后保存").wait_for(timeout=WAIT_MS)
+            assert page.get_by_label("地区（如 广东省广州市）").input_value() == "广东省深圳市"
+            assert page.get_by_label("发布机构").input_value() == "深圳市市场监督管理局"
+            assert page.get_by_label("日期（YYYY-MM-DD）").input_value() == "2024-03-01"
+            page.get_by_role("button", name="保存并建立索引").click()
+            page.get_by_text("现在可以检索").wait_for(timeout=WAIT_MS)
+            assert "深圳市关于推进质量强市建设的实施意见" in page.inner_text("#library-table")
+            page.screenshot(path=str(screenshots / "library-upload.png"), full_page=True)
+            page.get_by_role("tab", name="问答").click()
+            ask(page, "无人机检测中心", "广东省深圳市")
+            browser.close()
+    finally:
+        demo.close()

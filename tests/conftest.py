@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -45,12 +46,24 @@ def real_config(tmp_path_factory) -> Config:
     return Config.from_env(documents_dir=DOCUMENTS_DIR, index_dir=tmp_path_factory.mktemp("real-index"))
 
 
+TIMINGS: dict[str, float] = {}  # reported at the end of the run (never asserted: see docs/benchmarks.md)
+
+
 @pytest.fixture(scope="session")
 def real_searcher(real_config):
     """A searcher with the real default model, built once per test session."""
     from assistant.search import open_searcher
 
-    return open_searcher(real_config)
+    started = time.perf_counter()
+    searcher = open_searcher(real_config)
+    TIMINGS["model load + cold index build of the corpus (real model)"] = time.perf_counter() - started
+    return searcher
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how long the real index took to build, so CI logs show it run by run."""
+    for what, seconds in TIMINGS.items():
+        terminalreporter.write_line(f"timing: {what}: {seconds:.1f} s")
 
 
 def write_corpus(folder: Path, documents: dict[str, str], **metadata) -> Path:

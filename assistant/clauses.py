@@ -276,6 +276,22 @@ def parse_header(text: str) -> dict[str, str]:
     return header
 
 
+_HEADER_STATUS = {"有效": "effective", "征求意见稿": "draft"}
+
+
+def header_conflicts(text: str, issuer: str | None, date: str | None, status: str | None) -> list[str]:
+    """Where a document's own header table (发布机构, 发文日期, 效力状态) disagrees with its catalog entry."""
+    header = parse_header(text)
+    problems = []
+    for key, expected in (("发布机构", issuer), ("发文日期", date)):
+        if header.get(key) and header[key] != expected:
+            problems.append(f"{key} is {header[key]!r} in the text but {expected!r} in the catalog")
+    stated = _HEADER_STATUS.get(header.get("效力状态", ""))
+    if stated and stated != status:
+        problems.append(f"效力状态 is {header['效力状态']!r} in the text but {status!r} in the catalog")
+    return problems
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Lines and drafts
 
@@ -860,6 +876,7 @@ __all__ = [
     "FURNITURE_KINDS",
     "PARSER_VERSION",
     "Clause",
+    "header_conflicts",
     "parse_clauses",
     "parse_header",
     "parse_units",

@@ -60,10 +60,13 @@ def _config(args: argparse.Namespace):
 
 
 def _run_index(args: argparse.Namespace) -> None:
+    from .documents import load_catalog
     from .embedding import load_embedder
-    from .index import build_index
+    from .index import build_index, catalog_warnings
 
     config = _config(args)
+    for warning in catalog_warnings(load_catalog(config.documents_dir)):
+        print(f"warning: {warning}", file=sys.stderr)
     embedder = load_embedder(config)
     report = build_index(
         config.documents_dir, config.index_dir, embedder, rebuild=args.rebuild, show_progress=True

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .clauses import PARSER_VERSION, Clause, parse_clauses
+from .clauses import PARSER_VERSION, Clause, header_conflicts, parse_clauses
 from .config import PACKAGE_VERSION
 from .documents import Document, load_catalog
 from .embedding import Embedder
@@ -209,6 +209,15 @@ def _reusable_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarr
 def parse_corpus(documents: list[Document]) -> list[Clause]:
     """Every clause of every document, in catalog order."""
     return [clause for document in documents for clause in parse_clauses(document.text, document.doc_id)]
+
+
+def catalog_warnings(documents: list[Document]) -> list[str]:
+    """Catalog entries that their document's own header table contradicts (issuer, date, status)."""
+    return [
+        f"{document.file}: {problem}"
+        for document in documents
+        for problem in header_conflicts(document.text, document.issuer, document.date, document.status)
+    ]
 
 
 def _progress_bar(total: int, enabled: bool):

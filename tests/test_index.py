@@ -128,3 +128,22 @@ def test_open_searcher_picks_up_an_edited_document(tmp_path):
         text.write("\n（二十六）发展低空经济。建设无人机质量检测中心。\n")
     searcher = open_searcher(config)
     assert any("无人机质量检测中心" in hit.clause.text for hit in searcher.search("无人机质量检测").hits)
+
+
+def test_the_catalog_agrees_with_the_yuyang_header_table(corpus_documents):
+    from assistant.index import catalog_warnings
+
+    assert catalog_warnings(corpus_documents) == []
+
+
+def test_a_catalog_entry_the_header_table_contradicts_is_reported(corpus_documents):
+    from dataclasses import replace
+
+    from assistant.index import catalog_warnings
+
+    yuyang = next(d for d in corpus_documents if d.doc_id == "yuyang")
+    wrong = replace(yuyang, date="2024-05-08", status="draft")
+    warnings = catalog_warnings([wrong])
+    assert len(warnings) == 2
+    assert "发文日期 is '2024-05-07' in the text but '2024-05-08' in the catalog" in warnings[0]
+    assert "效力状态" in warnings[1]

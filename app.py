@@ -343,13 +343,18 @@ def build_app(source: Searcher | Workspace) -> gr.Blocks:
     def on_export(result: PrecedentResult | None, selected: list[str], kind: str):
         if result is None:
             return None
-        folder = Path(tempfile.mkdtemp(prefix="precedents-"))
-        if kind == "docx":
-            path = folder / "先例条款.docx"
-            path.write_bytes(to_docx(result, selected or []))
+        try:
+            content = (
+                to_docx(result, selected or []) if kind == "docx" else to_markdown(result, selected or [])
+            )
+        except AssistantError as error:
+            gr.Warning(str(error))
+            return None
+        path = Path(tempfile.mkdtemp(prefix="precedents-")) / f"先例条款.{'docx' if kind == 'docx' else 'md'}"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
         else:
-            path = folder / "先例条款.md"
-            path.write_text(to_markdown(result, selected or []), encoding="utf-8")
+            path.write_text(content, encoding="utf-8")
         return str(path)
 
     def on_compare(topic: str):

@@ -521,7 +521,7 @@ def build_app(source: Searcher | Workspace) -> gr.Blocks:
                 with gr.Row():
                     export_docx = gr.Button("导出 Word (.docx)")
                     export_md = gr.Button("导出 Markdown")
-                export_file = gr.File(label="下载", interactive=False)
+                export_file = gr.File(label="下载", interactive=False, elem_id="precedent-export")
                 find.click(
                     on_precedent,
                     [draft, own_region],

@@ -122,6 +122,17 @@ def test_precedent_finder_shows_regions_side_by_side(page, screenshots):
     assert len(regions) >= 3 and len(set(regions)) == len(regions)
     assert page.locator("#precedent-results mark.same").count() > 0
     assert "引用：《" in page.inner_text("#precedent-results")
+    page.get_by_role("button", name="导出 Word (.docx)").click()
+    page.wait_for_function(
+        "document.querySelector('#precedent-export').innerText.includes('.docx')", timeout=WAIT_MS
+    )
+    with page.expect_download() as download:
+        page.locator("#precedent-export a").first.click()
+    from docx import Document as WordDocument
+
+    word = WordDocument(download.value.path())
+    text = "\n".join(paragraph.text for paragraph in word.paragraphs)
+    assert regions[0] in text and "《" in text
     page.screenshot(path=str(screenshots / "precedent.png"), full_page=True)
 
 

@@ -29,6 +29,11 @@ class Workspace:
         return self._searcher
 
     @property
+    def config(self) -> Config | None:
+        """Where the documents and the index live (None for a read-only workspace)."""
+        return self._config
+
+    @property
     def editable(self) -> bool:
         """Whether documents can be added and deleted (a workspace opened on a configuration)."""
         return self._config is not None

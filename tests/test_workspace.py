@@ -64,10 +64,10 @@ def test_a_gbk_upload_becomes_searchable_at_once(workspace):
 
 
 def test_an_upload_that_fails_half_way_changes_nothing(workspace, monkeypatch):
-    index_dir = workspace._config.index_dir
+    index_dir = workspace.config.index_dir
     build_before = current_build(index_dir)
-    catalog_before = (workspace._config.documents_dir / "catalog.json").read_bytes()
-    files_before = sorted(p.name for p in workspace._config.documents_dir.glob("[!.]*"))
+    catalog_before = (workspace.config.documents_dir / "catalog.json").read_bytes()
+    files_before = sorted(p.name for p in workspace.config.documents_dir.glob("[!.]*"))
 
     import faiss
 
@@ -81,8 +81,8 @@ def test_an_upload_that_fails_half_way_changes_nothing(workspace, monkeypatch):
     monkeypatch.undo()
 
     assert current_build(index_dir) == build_before
-    assert (workspace._config.documents_dir / "catalog.json").read_bytes() == catalog_before
-    assert sorted(p.name for p in workspace._config.documents_dir.glob("[!.]*")) == files_before
+    assert (workspace.config.documents_dir / "catalog.json").read_bytes() == catalog_before
+    assert sorted(p.name for p in workspace.config.documents_dir.glob("[!.]*")) == files_before
     assert len(load_index(index_dir).documents) == 5
     assert (
         not workspace.searcher.search("无人机产品质量检验检测中心", top_k=1)
@@ -95,7 +95,7 @@ def test_delete_removes_a_document_from_search(workspace):
     workspace.delete("guizhou")
     assert "guizhou" not in {d.doc_id for d in workspace.searcher.documents}
     assert all(h.document.doc_id != "guizhou" for h in workspace.searcher.search("酱香型白酒", top_k=50).hits)
-    assert "guizhou" not in load_index(workspace._config.index_dir).documents
+    assert "guizhou" not in load_index(workspace.config.index_dir).documents
 
 
 def test_two_staff_adding_at_once_both_land(workspace):
@@ -117,7 +117,7 @@ def test_two_staff_adding_at_once_both_land(workspace):
         thread.join()
     assert not errors
     assert {"zhuhai", "foshan"} <= {d.doc_id for d in workspace.searcher.documents}
-    assert {"zhuhai", "foshan"} <= set(load_index(workspace._config.index_dir).documents)
+    assert {"zhuhai", "foshan"} <= set(load_index(workspace.config.index_dir).documents)
 
 
 def test_a_read_only_workspace_refuses_changes(hashing_searcher):

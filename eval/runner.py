@@ -4,44 +4,24 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
+
+from assistant.errors import AssistantError
+from assistant.search import RETRIEVER_MODES, open_searcher
 
 from .queries import EvalInputError, Query
 
-MODES = ("bm25", "dense", "hybrid", "final")  # mirrors assistant.search.RETRIEVER_MODES
+if TYPE_CHECKING:
+    from assistant.search import Searcher
 
-
-class Searcher(Protocol):
-    """What the evaluation needs of ``assistant.search``'s searcher."""
-
-    def search(
-        self,
-        query: str,
-        region: str | None = None,
-        document: str | None = None,
-        top_k: int = 10,
-        mode: str = "final",
-    ) -> Any: ...
-
-
-def _assistant_errors() -> tuple[type[Exception], ...]:
-    """The app's user-facing error class, to turn into one-line messages (none if the app is absent)."""
-    try:
-        from assistant.errors import AssistantError
-    except ImportError:
-        return ()
-    return (AssistantError,)
+MODES = RETRIEVER_MODES
 
 
 def open_app_searcher() -> Searcher:
     """The app's own searcher (loads or builds the model and index; slow the first time)."""
     try:
-        from assistant.search import open_searcher
-    except ImportError as error:
-        raise EvalInputError(f"cannot import the app's search (assistant.search): {error}") from None
-    try:
         return open_searcher()
-    except _assistant_errors() as error:
+    except AssistantError as error:
         raise EvalInputError(f"cannot open the searcher: {error}") from None
 
 
@@ -55,7 +35,7 @@ def run_query(searcher: Searcher, query: Query, top_k: int = 10, mode: str = "fi
             top_k=top_k,
             mode=mode,
         )
-    except _assistant_errors() as error:
+    except AssistantError as error:
         # One unanswerable query (an empty text, a filter naming a place outside the corpus) must not cost
         # the whole run: it is written with no results, so it scores zero, and said on stderr.
         print(f"warning: query {query.query_id}: {error}; written with no results", file=sys.stderr)

@@ -63,6 +63,11 @@ def test_cards_show_source_badge_and_escape_document_html(tmp_path):
     assert "<b>" not in html and "&lt;i&gt;测试&lt;/i&gt;方案" in html
     assert "征求意见稿" in html and "广东省广州市" in html and "某局" in html
     assert "一、总体要求" in html
+    from assistant.conversation import resolve_turn
+
+    turn = resolve_turn("<b>质量基础设施</b>", None, searcher.gazetteer)
+    answer = app.chat_answer(searcher, turn, searcher.search(turn.topic))
+    assert "<script>" not in answer and "<i>" not in answer and "&lt;" in answer
 
 
 def test_region_filter_lists_every_level(hashing_searcher):

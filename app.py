@@ -142,11 +142,14 @@ def region_choices(searcher: Searcher) -> list[tuple[str, str]]:
     return choices
 
 
+def library_choices(searcher: Searcher) -> list[tuple[str, str]]:
+    """Every document by region and title, for picking one."""
+    return [(f"{d.region}｜{d.display_title}", d.doc_id) for d in searcher.documents]
+
+
 def document_choices(searcher: Searcher) -> list[tuple[str, str]]:
-    """The document filter: every document by region and title."""
-    return [(ALL_DOCUMENTS, ALL_DOCUMENTS)] + [
-        (f"{d.region}｜{d.display_title}", d.doc_id) for d in searcher.documents
-    ]
+    """The document filter: all documents, then each by region and title."""
+    return [(ALL_DOCUMENTS, ALL_DOCUMENTS), *library_choices(searcher)]
 
 
 STATUS_CHOICES = [(ALL_STATUSES, ALL_STATUSES), ("有效", "effective"), ("征求意见稿", "draft")]
@@ -435,7 +438,7 @@ def build_app(source: Searcher | Workspace) -> gr.Blocks:
         return (
             f"已添加《{escape(document.display_title)}》，现在可以检索。",
             document_rows(searcher),
-            gr.update(choices=[(f"{d.region}｜{d.display_title}", d.doc_id) for d in searcher.documents]),
+            gr.update(choices=library_choices(searcher)),
             gr.update(choices=document_choices(searcher)),
         )
 
@@ -452,14 +455,12 @@ def build_app(source: Searcher | Workspace) -> gr.Blocks:
         return (
             f"已删除文档 {escape(doc_id)}。",
             document_rows(searcher),
-            gr.update(
-                choices=[(f"{d.region}｜{d.display_title}", d.doc_id) for d in searcher.documents], value=None
-            ),
+            gr.update(choices=library_choices(searcher), value=None),
             gr.update(choices=document_choices(searcher)),
         )
 
     searcher = current()
-    library_choices = [(f"{d.region}｜{d.display_title}", d.doc_id) for d in searcher.documents]
+    documents_to_pick = library_choices(searcher)
     with gr.Blocks(title="政策条款检索助手") as demo:
         gr.Markdown(
             "## 政策条款检索助手\n各地《质量强国建设纲要》实施意见的条款检索：问答、先例检索、地区对比。"
@@ -577,7 +578,7 @@ def build_app(source: Searcher | Workspace) -> gr.Blocks:
                 with gr.Row():
                     with gr.Column(scale=2):
                         library_doc = gr.Dropdown(
-                            choices=library_choices, label="查看文档结构", elem_id="library-doc"
+                            choices=documents_to_pick, label="查看文档结构", elem_id="library-doc"
                         )
                         tree = gr.Radio(choices=[], label="结构（点击查看条款）", elem_id="library-tree")
                     with gr.Column(scale=3):
@@ -619,7 +620,7 @@ def build_app(source: Searcher | Workspace) -> gr.Blocks:
                     api_visibility="private",
                 )
                 with gr.Row():
-                    delete_doc = gr.Dropdown(choices=library_choices, label="删除文档")
+                    delete_doc = gr.Dropdown(choices=documents_to_pick, label="删除文档")
                     delete = gr.Button("删除", variant="stop")
                 save.click(
                     on_save,

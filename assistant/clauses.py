@@ -457,20 +457,11 @@ class _Parser:
             self.stack.pop()
         parent = self.stack[-1] if self.stack else None
         key = f"（{number}）" if level == "section" else number
-        address = f"{parent.address}.{key}" if parent else key
+        address, path, parent_address = self.child(parent, key)
         title, heading_only = _heading_title(rest)
-        path = (*parent.path, parent.heading) if parent else ()
         cited = f"{parent.cited if parent else ''}{label}"
         draft = self.emit(
-            level,
-            address,
-            cited,
-            title,
-            path,
-            line.start,
-            line.end,
-            parent.address if parent else "",
-            number=label,
+            level, address, cited, title, path, line.start, line.end, parent_address, number=label
         )
         node = _Heading(level, key, draft.address, label, cited, f"{label}{title}", path, value)
         self.stack.append(node)

@@ -1,9 +1,15 @@
-"""Embedding models: the sentence-transformers encoder used by the index, and a fake for tests."""
+"""Embedding models: the sentence-transformers encoder used by the index, and a fake for tests.
+
+Besides one pooled vector per text, an encoder gives the vectors of the text's own tokens (the transformer's
+last layer, L2-normalised, without special tokens, the prompt and punctuation): search compares a question's
+tokens with a passage's tokens one by one (late interaction, see ``search.py``).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Protocol
 
@@ -14,6 +20,8 @@ from .errors import ModelError
 
 QUERY_PROMPTS = ("query", "search_query")
 PASSAGE_PROMPTS = ("passage", "document", "search_document")
+TOKEN_DTYPE = np.float16  # token vectors are stored and shipped at half precision
+_PUNCTUATION_PIECE = re.compile(r"^[\W_▁Ġ#]*$")  # sentencepiece / BPE / WordPiece pieces with no word in them
 
 
 class Embedder(Protocol):
@@ -26,6 +34,10 @@ class Embedder(Protocol):
     def embed_queries(self, texts: list[str]) -> np.ndarray: ...
 
     def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_queries_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+    def embed_passages_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]: ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -55,6 +67,22 @@ class SentenceTransformerEmbedder:
         self._bf16_queries = _cpu_has_bf16()
         self._query_prompt = next((name for name in QUERY_PROMPTS if name in prompts), None)
         self._passage_prompt = next((name for name in PASSAGE_PROMPTS if name in prompts), None)
+        tokenizer = self._model.tokenizer
+        self._special_ids = frozenset(tokenizer.all_special_ids)
+        vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+        self._punctuation_ids = frozenset(
+            token_id for token_id, piece in enumerate(vocabulary) if _PUNCTUATION_PIECE.match(piece or "")
+        )
+        self._prompt_words = {
+            name: self._word_count(prompts[name])
+            for name in (self._query_prompt, self._passage_prompt)
+            if name
+        }
+
+    def _word_count(self, prompt: str) -> int:
+        """How many word tokens a prompt puts before the text ("query: " → 1)."""
+        ids = self._model.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        return sum(token_id not in self._punctuation_ids for token_id in ids)
 
     def _encode(self, texts: list[str], prompt_name: str | None) -> np.ndarray:
         if not texts:
@@ -69,18 +97,61 @@ class SentenceTransformerEmbedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        """Embed questions (with the model's query prompt); in bfloat16 where the CPU computes it natively."""
+    def _encode_with_tokens(
+        self, texts: list[str], prompt_name: str | None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Pooled vectors and token vectors from one forward pass."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        outputs = self._model.encode(
+            texts,
+            prompt_name=prompt_name,
+            batch_size=self.batch_size,
+            output_value=None,
+            convert_to_numpy=False,
+            show_progress_bar=False,
+        )
+        vectors = np.stack([output["sentence_embedding"].float().numpy() for output in outputs])
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        skip = self._prompt_words.get(prompt_name, 0)
+        return np.ascontiguousarray(vectors, dtype=np.float32), [self._text_tokens(o, skip) for o in outputs]
+
+    def _text_tokens(self, output: dict, prompt_words: int) -> np.ndarray:
+        """The normalised vectors of a text's word tokens: no special tokens, prompt words or punctuation."""
+        ids = output["input_ids"].tolist()
+        keep = [
+            position
+            for position, token_id in enumerate(ids)
+            if token_id not in self._special_ids and token_id not in self._punctuation_ids
+        ][prompt_words:]
+        tokens = output["token_embeddings"][keep].float().numpy()
+        tokens /= np.maximum(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12)
+        return tokens.astype(TOKEN_DTYPE)
+
+    def _query_precision(self):
         import torch
 
         # A question is embedded while a person waits: bfloat16 is ~30% faster on CPUs with native support and
         # gives the same vector to within cosine 0.99999 of float32 (passages are embedded in float32).
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bf16_queries):
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bf16_queries)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Embed questions (with the model's query prompt); in bfloat16 where the CPU computes it natively."""
+        with self._query_precision():
             return self._encode(texts, self._query_prompt)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """Embed passages of the corpus (with the model's passage prompt)."""
         return self._encode(texts, self._passage_prompt)
+
+    def embed_queries_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Embed questions, with the vectors of their word tokens."""
+        with self._query_precision():
+            return self._encode_with_tokens(texts, self._query_prompt)
+
+    def embed_passages_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Embed passages, with the vectors of their word tokens."""
+        return self._encode_with_tokens(texts, self._passage_prompt)
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for a text, special tokens included."""
@@ -125,6 +196,25 @@ class HashingEmbedder:
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """Embed passages."""
         return self.embed_queries(texts)
+
+    def _tokens(self, text: str) -> np.ndarray:
+        """One vector per character that is a word character: the hashed bigram it starts."""
+        from .normalize import for_matching
+
+        text = "".join(ch for ch in for_matching(text) if ch.isalnum())
+        tokens = np.zeros((len(text), self.dim), dtype=np.float32)
+        for position in range(len(text)):
+            digest = hashlib.blake2b(text[position : position + 2].encode("utf-8"), digest_size=4).digest()
+            tokens[position, int.from_bytes(digest, "little") % self.dim] = 1.0
+        return tokens.astype(TOKEN_DTYPE)
+
+    def embed_queries_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Embed questions, with one vector per character."""
+        return self.embed_queries(texts), [self._tokens(text) for text in texts]
+
+    def embed_passages_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Embed passages, with one vector per character."""
+        return self.embed_passages(texts), [self._tokens(text) for text in texts]
 
     def count_tokens(self, text: str) -> int:
         """One token per character plus two specials."""

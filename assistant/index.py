@@ -19,12 +19,12 @@ import numpy as np
 from .clauses import PARSER_VERSION, Clause, header_conflicts, parse_clauses
 from .config import PACKAGE_VERSION
 from .documents import Document, load_catalog
-from .embedding import Embedder
+from .embedding import TOKEN_DTYPE, Embedder
 from .errors import IndexDamaged, IndexMismatch, IndexMissing
 from .normalize import for_matching
 from .passages import MAX_PASSAGE_CHARS, PASSAGE_OVERLAP_CHARS, Passage, make_passages
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3  # 3: token vectors for late interaction
 POINTER = "CURRENT"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
@@ -32,6 +32,10 @@ DOCUMENTS = "documents.json"
 CLAUSES = "clauses.jsonl"
 PASSAGES = "passages.jsonl"
 VECTORS = "vectors.faiss"
+TOKENS = "tokens.npy"  # float16 [tokens, dim]: every passage's token vectors, passage after passage
+TOKEN_OFFSETS = (
+    "token_offsets.npy"  # int64 [passages + 1]: passage i's tokens are rows offsets[i]:offsets[i+1]
+)
 EMBED_BATCH = 32
 
 
@@ -46,6 +50,7 @@ class Manifest:
     passage_overlap: int
     documents: dict[str, str]  # doc_id → content hash
     passages: int
+    tokens: int = 0  # token vectors stored for late interaction
     normalized: bool = True
     format: int = INDEX_FORMAT
     package_version: str = PACKAGE_VERSION
@@ -62,10 +67,16 @@ class CorpusIndex:
     clauses: list[Clause]
     passages: list[Passage]
     vectors: object  # faiss.Index; row i is passages[i]
+    tokens: np.ndarray  # float16 token vectors of all passages (TOKENS)
+    token_offsets: np.ndarray  # passage i's tokens are tokens[token_offsets[i]:token_offsets[i + 1]]
     clause_by_id: dict[str, Clause] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.clause_by_id.update({clause.clause_id: clause for clause in self.clauses})
+
+    def passage_tokens(self, row: int) -> np.ndarray:
+        """The token vectors of passage `row`."""
+        return self.tokens[self.token_offsets[row] : self.token_offsets[row + 1]]
 
 
 @dataclass(frozen=True)
@@ -153,7 +164,11 @@ def load_index(index_dir: Path, model: str | None = None) -> CorpusIndex:
         passages = [Passage(**row) for row in _read_jsonl(folder / PASSAGES)]
         current = VECTORS
         vectors = faiss.read_index(str(folder / VECTORS))
-    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as error:
+        current = TOKENS
+        tokens = np.load(folder / TOKENS, allow_pickle=False)
+        current = TOKEN_OFFSETS
+        offsets = np.load(folder / TOKEN_OFFSETS, allow_pickle=False)
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError, EOFError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise IndexDamaged(f"{folder / current}: unreadable ({reason[:160]})") from error
     if vectors.ntotal != len(passages) or len(passages) != manifest.passages:
@@ -163,7 +178,26 @@ def load_index(index_dir: Path, model: str | None = None) -> CorpusIndex:
         )
     if vectors.d != manifest.dim:
         raise IndexDamaged(f"{folder / VECTORS}: vectors of size {vectors.d}, manifest says {manifest.dim}")
-    return CorpusIndex(folder, manifest, documents, clauses, passages, vectors)
+    _check_tokens(folder, tokens, offsets, manifest)
+    return CorpusIndex(folder, manifest, documents, clauses, passages, vectors, tokens, offsets)
+
+
+def _check_tokens(folder: Path, tokens: np.ndarray, offsets: np.ndarray, manifest: Manifest) -> None:
+    """Refuse token files that do not fit the manifest (a truncated or foreign file)."""
+    if tokens.ndim != 2 or tokens.shape != (manifest.tokens, manifest.dim) or tokens.dtype != TOKEN_DTYPE:
+        raise IndexDamaged(
+            f"{folder / TOKENS}: holds {tokens.dtype} {tokens.shape}, manifest says "
+            f"({manifest.tokens}, {manifest.dim}) float16"
+        )
+    if (
+        offsets.ndim != 1
+        or offsets.dtype != np.int64
+        or len(offsets) != manifest.passages + 1
+        or offsets[0] != 0
+        or offsets[-1] != manifest.tokens
+        or bool(np.any(np.diff(offsets) < 0))
+    ):
+        raise IndexDamaged(f"{folder / TOKEN_OFFSETS}: offsets do not cover {manifest.passages} passages")
 
 
 def is_current(index_dir: Path, documents: list[Document], model: str) -> bool:
@@ -194,8 +228,9 @@ def _locked(index_dir: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _reusable_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
-    """Vectors of the published index keyed by passage content hash, if it was built by the same model."""
+def _reusable_vectors(index_dir: Path, embedder: Embedder) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Vector and token vectors of each passage of the published index, keyed by content hash, if it was
+    built by the same model."""
     try:
         previous = load_index(index_dir, model=embedder.model_name)
     except (IndexMissing, IndexDamaged, IndexMismatch):
@@ -203,7 +238,10 @@ def _reusable_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarr
     if previous.manifest.dim != embedder.dim:
         return {}
     matrix = previous.vectors.reconstruct_n(0, previous.vectors.ntotal)
-    return {passage.content_hash: matrix[row] for row, passage in enumerate(previous.passages)}
+    return {
+        passage.content_hash: (matrix[row], previous.passage_tokens(row))
+        for row, passage in enumerate(previous.passages)
+    }
 
 
 def parse_corpus(documents: list[Document]) -> list[Clause]:
@@ -250,18 +288,29 @@ def build_index(
         missing = [i for i, p in enumerate(passages) if p.content_hash not in known]
         missing.sort(key=lambda i: len(passages[i].embed_text))  # similar lengths batch with little padding
         matrix = np.zeros((len(passages), embedder.dim), dtype=np.float32)
+        passage_tokens: list[np.ndarray] = [np.zeros((0, embedder.dim), dtype=TOKEN_DTYPE)] * len(passages)
         for row, passage in enumerate(passages):
             if passage.content_hash in known:
-                matrix[row] = known[passage.content_hash]
+                matrix[row], passage_tokens[row] = known[passage.content_hash]
         with _progress_bar(len(missing), show_progress) as bar:
             for offset in range(0, len(missing), EMBED_BATCH):
                 rows = missing[offset : offset + EMBED_BATCH]
-                matrix[rows] = embedder.embed_passages([for_matching(passages[i].embed_text) for i in rows])
+                vectors, tokens = embedder.embed_passages_with_tokens(
+                    [for_matching(passages[i].embed_text) for i in rows]
+                )
+                matrix[rows] = vectors
+                for row, row_tokens in zip(rows, tokens, strict=True):
+                    passage_tokens[row] = row_tokens.astype(TOKEN_DTYPE)
                 bar.update(len(rows))
                 if on_progress:
                     on_progress(offset + len(rows), len(missing))
         vectors = faiss.IndexFlatIP(embedder.dim)
         vectors.add(matrix)
+        token_offsets = np.zeros(len(passages) + 1, dtype=np.int64)
+        token_offsets[1:] = np.cumsum([len(tokens) for tokens in passage_tokens])
+        token_matrix = (
+            np.concatenate(passage_tokens) if passages else np.zeros((0, embedder.dim), dtype=TOKEN_DTYPE)
+        )
         manifest = Manifest(
             model=embedder.model_name,
             dim=embedder.dim,
@@ -270,9 +319,12 @@ def build_index(
             passage_overlap=PASSAGE_OVERLAP_CHARS,
             documents={d.doc_id: d.content_hash for d in documents},
             passages=len(passages),
+            tokens=len(token_matrix),
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         )
-        folder = _publish(index_dir, manifest, documents, clauses, passages, vectors)
+        folder = _publish(
+            index_dir, manifest, documents, clauses, passages, vectors, (token_matrix, token_offsets)
+        )
     return BuildReport(
         folder=folder,
         documents=len(documents),
@@ -284,7 +336,7 @@ def build_index(
     )
 
 
-def _publish(index_dir, manifest, documents, clauses, passages, vectors) -> Path:
+def _publish(index_dir, manifest, documents, clauses, passages, vectors, tokens) -> Path:
     """Write a new build folder, then switch the pointer to it in one atomic rename."""
     import faiss
 
@@ -298,6 +350,9 @@ def _publish(index_dir, manifest, documents, clauses, passages, vectors) -> Path
         _write_jsonl(staging / CLAUSES, [asdict(c) for c in clauses])
         _write_jsonl(staging / PASSAGES, [p.to_json() for p in passages])
         faiss.write_index(vectors, str(staging / VECTORS))
+        token_matrix, token_offsets = tokens
+        np.save(staging / TOKENS, token_matrix, allow_pickle=False)
+        np.save(staging / TOKEN_OFFSETS, token_offsets, allow_pickle=False)
         (staging / MANIFEST).write_text(
             json.dumps(dataclasses.asdict(manifest), ensure_ascii=False, indent=1), encoding="utf-8"
         )

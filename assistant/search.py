@@ -1,4 +1,13 @@
-"""Search: dense (FAISS) and BM25 retrieval fused per clause, with region and document filters."""
+"""Search: dense (FAISS) and BM25 retrieval fused per clause, re-ranked by late interaction, with region and
+document filters.
+
+The final ranking runs in two stages. The first fuses three cheap signals over every clause: dense cosine of
+the question with the clause's windows and with its single sentences (FAISS), and BM25. The best clauses then
+are re-ranked by *late interaction* with the same encoder: each word token of the question is matched with its
+most similar token of a passage, and the passage scores the mean of those best matches (MaxSim, as in ColBERT).
+A pooled vector blurs a question into one topic; token matching keeps 山寨货 → 仿冒 and 跑腿 → 一网通办 apart
+from the rest of the sentence.
+"""
 
 from __future__ import annotations
 
@@ -22,12 +31,18 @@ from .normalize import for_matching
 from .passages import WINDOW, Passage
 from .regions import Gazetteer, region_matches
 
-RETRIEVER_MODES = ("bm25", "dense", "hybrid", "final")
+RETRIEVER_MODES = ("bm25", "dense", "hybrid", "late", "final")
 MAX_QUERY_CHARS = 2000
 RRF_K = 60
 QUERY_CACHE_SIZE = 256
 # Weights of the final fusion of min-max scaled clause scores, chosen on the development half of the gold set.
 FUSION_WEIGHTS = {"window": 0.3, "sentence": 0.3, "bm25": 0.4}
+# The second stage: this many of the first stage's best clauses (of the whole corpus, and within the filters
+# when there are any) are re-ranked by late interaction.
+RERANK_CANDIDATES = 64
+# Weights of the re-ranking, each signal min-max scaled over the whole corpus's candidates, chosen on the
+# development half of the gold set: late interaction over windows and over sentences, dense windows, BM25.
+RERANK_WEIGHTS = {"late_window": 0.5, "late_sentence": 0.2, "window": 0.1, "bm25": 0.2}
 REGION_HINT_MAX_CHARS = 60
 # Questions about a document itself (its comment deadline, contacts, who issued it to whom) are answered by the
 # notice around the policy, not by the policy's clauses: such questions lift notice, signature and title clauses.
@@ -202,13 +217,14 @@ class Searcher:
         self._sentences = ~self._windows
         self._clause_doc = [clause.doc_id for clause in index.clauses]
         self._furniture = np.array([clause.is_furniture for clause in index.clauses], dtype=bool)
-        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_vectors: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._about_document = np.array(
             [clause.kind in DOCUMENT_KINDS for clause in index.clauses], dtype=bool
         )
         self._window_rows = np.flatnonzero(self._windows)
         self._sentence_rows = np.flatnonzero(self._sentences)
+        self._tokens = _ClauseTokens(index, self._passage_clause)
         add_terms(domain_terms(clause.text for clause in index.clauses if not clause.is_furniture))
         self._lexical = Bm25Index([index.passages[row].embed_text for row in self._window_rows])
 
@@ -253,20 +269,21 @@ class Searcher:
             best_row[owners[order]] = rows[order]
         return clause_scores, best_row
 
-    def query_vector(self, text: str) -> np.ndarray:
-        """The query's embedding; the last few are kept, since the chat, a comparison (one search per region)
-        and a long draft (one search per piece) ask for the same text again."""
+    def query_embedding(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The query's vector (1 × dim) and its token vectors; the last few are kept, since the chat, a
+        comparison (one search per region) and a long draft (one search per piece) ask for the same text again."""
         with self._cache_lock:
-            vector = self._query_vectors.get(text)
-            if vector is not None:
+            embedding = self._query_vectors.get(text)
+            if embedding is not None:
                 self._query_vectors.move_to_end(text)
-                return vector
-        vector = self.embedder.embed_queries([text])
+                return embedding
+        vectors, tokens = self.embedder.embed_queries_with_tokens([text])
+        embedding = (vectors, np.ascontiguousarray(tokens[0], dtype=np.float32))
         with self._cache_lock:
-            self._query_vectors[text] = vector
+            self._query_vectors[text] = embedding
             while len(self._query_vectors) > QUERY_CACHE_SIZE:
                 self._query_vectors.popitem(last=False)
-        return vector
+        return embedding
 
     def clear_query_cache(self) -> None:
         """Forget cached query embeddings (benchmarks time the model, not the cache)."""
@@ -274,7 +291,7 @@ class Searcher:
             self._query_vectors.clear()
 
     def _dense_scores(self, text: str) -> np.ndarray:
-        vector = self.query_vector(text)
+        vector, _ = self.query_embedding(text)
         total = self.index.vectors.ntotal
         scores, rows = self.index.vectors.search(vector, total)
         dense = np.empty(total, dtype=np.float32)
@@ -309,9 +326,11 @@ class Searcher:
         allowed = self._allowed(region_path, document, status)
         if not self.index.passages:
             return SearchResult(query, filters, [], notices)
-        clause_scores, best = self._score(for_matching(query), mode)
+        text = for_matching(query)
         if mode == "final":
-            clause_scores = self._final_adjustments(query, clause_scores, region_path, document or status)
+            clause_scores, best = self._final(query, text, allowed, region_path, document or status)
+        else:
+            clause_scores, best = self._score(text, mode)
         clause_scores = np.where(allowed, clause_scores, -np.inf)
         order = np.argsort(-clause_scores, kind="stable")
         hits = []
@@ -330,41 +349,109 @@ class Searcher:
         return SearchResult(query, filters, hits, notices)
 
     def _score(self, text: str, mode: str) -> tuple[np.ndarray, np.ndarray]:
-        """Clause scores of one retriever configuration, and each clause's best passage row."""
+        """Clause scores of one single-stage retriever configuration, and each clause's best passage row."""
         windows = self._window_rows
         if mode == "bm25":
             return self._per_clause(self._lexical_scores(text), windows)
+        if mode == "late":
+            _, query_tokens = self.query_embedding(text)
+            late = self._tokens.scores(query_tokens, np.arange(len(self.index.clauses)))
+            return self._per_clause(late, np.flatnonzero(np.isfinite(late)))
         dense = self._dense_scores(text)
         window_scores, best_window = self._per_clause(dense, windows)
         if mode == "dense":
             return window_scores, best_window
         lexical_scores, _ = self._per_clause(self._lexical_scores(text), windows)
-        if mode == "hybrid":
-            return _rrf(window_scores, lexical_scores), best_window
+        return _rrf(window_scores, lexical_scores), best_window  # hybrid
+
+    def _final(
+        self, query: str, text: str, allowed: np.ndarray, region: str | None, document: str | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The two-stage ranking of the app: fused dense and BM25 signals, then late-interaction re-ranking."""
+        dense = self._dense_scores(text)
+        window_scores, best_window = self._per_clause(dense, self._window_rows)
         sentence_scores, best_sentence = self._per_clause(dense, self._sentence_rows)
+        lexical_scores, _ = self._per_clause(self._lexical_scores(text), self._window_rows)
         fused = (
             FUSION_WEIGHTS["window"] * _unit_scale(window_scores)
             + FUSION_WEIGHTS["sentence"] * _unit_scale(sentence_scores)
             + FUSION_WEIGHTS["bm25"] * _unit_scale(lexical_scores)
         )
-        return fused, np.where(best_sentence >= 0, best_sentence, best_window)
+        first = self._final_adjustments(query, fused, region, document)
+        best = np.where(best_sentence >= 0, best_sentence, best_window)
+        signals = {"window": window_scores, "bm25": lexical_scores}
+        return self._rerank(query, text, first, best, signals, allowed, region, document)
 
     def _final_adjustments(
-        self, query: str, scores: np.ndarray, region: str | None, document: str | None
+        self,
+        query: str,
+        scores: np.ndarray,
+        region: str | None,
+        document: str | None,
+        rows: np.ndarray | None = None,
     ) -> np.ndarray:
         """Page furniture sinks to the bottom; a place named in a short question comes first; a question about
-        the document itself lifts its notice."""
+        the document itself lifts its notice. `scores` belong to the clauses `rows` (default: all)."""
+        rows = np.arange(len(self.index.clauses)) if rows is None else rows
         scores = scores.copy()
         if DOCUMENT_QUESTION.search(for_matching(query)):
-            scores[self._about_document] += DOCUMENT_QUESTION_BOOST
+            scores[self._about_document[rows]] += DOCUMENT_QUESTION_BOOST
         span = float(scores.max() - scores.min()) + 1.0
-        scores[self._furniture] -= 2 * span
+        scores[self._furniture[rows]] -= 2 * span
         if region is None and document is None and len(query) <= REGION_HINT_MAX_CHARS:
             named = self.gazetteer.mentions(query)
             if named:
-                in_named = self._allowed_any(named)
+                in_named = self._allowed_any(named)[rows]
                 scores[in_named] += span
         return scores
+
+    def _rerank(
+        self,
+        query: str,
+        text: str,
+        first: np.ndarray,
+        best: np.ndarray,
+        signals: dict[str, np.ndarray],
+        allowed: np.ndarray,
+        region: str | None,
+        document: str | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Re-rank the first stage's best clauses by late interaction; the rest keep their order below them.
+
+        The candidates are the best of the whole corpus, plus the best within the filters; their signals are
+        scaled by the whole corpus's candidates alone, so a filter never changes how two clauses compare. The
+        re-ranking only reorders: the candidates within the filters take their first-stage scores (scaled over
+        the whole corpus), best first, in the new order. Scores so keep their meaning across questions and
+        filters (a comparison sets regions side by side by score; precedents leave out regions far below the
+        best)."""
+        eligible = np.isfinite(first) & ~self._furniture
+        pool = _top(np.where(eligible, first, -np.inf), RERANK_CANDIDATES)
+        if not len(pool):
+            return first, best
+        rows = np.union1d(pool, _top(np.where(eligible & allowed, first, -np.inf), RERANK_CANDIDATES))
+        _, query_tokens = self.query_embedding(text)
+        late = self._tokens.scores(query_tokens, rows)
+        late_window, best_window = self._per_clause(late, self._window_rows)
+        late_sentence, best_sentence = self._per_clause(late, self._sentence_rows)
+        signals = {**signals, "late_window": late_window, "late_sentence": late_sentence}
+        in_pool = np.isin(rows, pool)
+        second = np.zeros(len(rows), dtype=np.float64)
+        for name, weight in RERANK_WEIGHTS.items():
+            second += weight * _scale_by(signals[name][rows], in_pool)
+        second = self._final_adjustments(query, second, region, document, rows)
+        shown = allowed[rows]
+        rows, second = rows[shown], second[shown]
+        scores = first.copy()
+        rest = np.isfinite(first) & allowed
+        rest[rows] = False
+        new_order = rows[np.argsort(-second, kind="stable")]
+        scores[new_order] = np.sort(first[rows])[::-1]
+        if rest.any() and len(rows):  # everything else keeps its first-stage order, below every candidate
+            scores[rest] += min(0.0, scores[rows].min() - first[rest].max() - 1e-6)
+        best = best.copy()
+        late_best = np.where(best_sentence >= 0, best_sentence, best_window)
+        best[rows] = np.where(late_best[rows] >= 0, late_best[rows], best[rows])
+        return scores, best
 
     def _allowed_any(self, regions: list[str]) -> np.ndarray:
         docs = {
@@ -373,6 +460,63 @@ class Searcher:
             if any(region_matches(region, doc.region) for region in regions)
         }
         return np.array([doc_id in docs for doc_id in self._clause_doc], dtype=bool)
+
+
+def _top(scores: np.ndarray, count: int) -> np.ndarray:
+    """Rows of the `count` highest finite scores."""
+    finite = np.flatnonzero(np.isfinite(scores))
+    if len(finite) <= count:
+        return finite
+    return finite[np.argpartition(-scores[finite], count - 1)[:count]]
+
+
+def _scale_by(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Min-max scale values by the finite values at the reference positions; missing (-inf) values become 0."""
+    finite = np.isfinite(values)
+    known = finite & reference
+    if not known.any():
+        return np.zeros(len(values))
+    low, high = values[known].min(), values[known].max()
+    scaled = (values - low) / (high - low) if high > low else np.ones(len(values))
+    return np.where(finite, scaled, 0.0)
+
+
+class _ClauseTokens:
+    """The token vectors of the index laid out clause by clause, for late-interaction scoring of clauses."""
+
+    def __init__(self, index: CorpusIndex, passage_clause: np.ndarray) -> None:
+        order = np.argsort(passage_clause, kind="stable")  # passage rows, grouped by clause
+        self._passages = order
+        lengths = np.diff(index.token_offsets)[order]
+        self._token_start = np.concatenate([[0], np.cumsum(lengths)])  # of each passage in layout order
+        per_clause = np.bincount(passage_clause, minlength=len(index.clauses))
+        self._clause_start = np.concatenate([[0], np.cumsum(per_clause)])  # layout positions of each clause
+        self._vectors = (
+            np.concatenate([index.passage_tokens(row) for row in order])
+            if len(order)
+            else np.zeros((0, index.manifest.dim), dtype=np.float16)
+        )
+        self._total = len(index.passages)
+
+    def scores(self, query_tokens: np.ndarray, clause_rows: np.ndarray) -> np.ndarray:
+        """MaxSim of the query tokens with every passage of the given clauses: for each query token its best
+        cosine among the passage's tokens, averaged. -inf for passages not scored or without tokens."""
+        scores = np.full(self._total, -np.inf, dtype=np.float32)
+        if not len(query_tokens) or not len(clause_rows):
+            return scores
+        first = self._clause_start[clause_rows]
+        last = self._clause_start[clause_rows + 1]
+        positions = np.concatenate([np.arange(a, b) for a, b in zip(first, last, strict=True)])
+        positions = positions[self._token_start[positions + 1] > self._token_start[positions]]
+        if not len(positions):
+            return scores
+        blocks = [self._vectors[self._token_start[p] : self._token_start[p + 1]] for p in positions]
+        lengths = np.array([len(block) for block in blocks])
+        similarities = np.concatenate(blocks).astype(np.float32) @ query_tokens.T  # tokens × query tokens
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        best = np.maximum.reduceat(similarities, starts, axis=0)  # passages × query tokens
+        scores[self._passages[positions]] = best.mean(axis=1)
+        return scores
 
 
 def open_searcher(config: Config | None = None, show_progress: bool = False) -> Searcher:

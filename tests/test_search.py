@@ -113,19 +113,19 @@ def test_paraphrased_question_finds_the_clause(real_searcher, question, doc_id, 
 def test_a_repeated_query_reuses_its_embedding(hashing_searcher):
     calls = []
     embedder = hashing_searcher.embedder
-    original = embedder.embed_queries
+    original = embedder.embed_queries_with_tokens
 
     def counting(texts):
         calls.append(texts)
         return original(texts)
 
     hashing_searcher.clear_query_cache()
-    embedder.embed_queries = counting
+    embedder.embed_queries_with_tokens = counting
     try:
         first = hashing_searcher.search("检验检测机构监管", top_k=5)
         again = hashing_searcher.search("检验检测机构监管", region="广东省", top_k=5)
     finally:
-        del embedder.embed_queries
+        del embedder.embed_queries_with_tokens
     assert len(calls) == 1
     assert first.hits and again.hits
     assert all(h.document.region.startswith("广东省") for h in again.hits)

@@ -8,7 +8,16 @@ import pytest
 
 from assistant.embedding import HashingEmbedder
 from assistant.errors import IndexDamaged, IndexMismatch, IndexMissing
-from assistant.index import CLAUSES, MANIFEST, VECTORS, build_index, current_build, load_index
+from assistant.index import (
+    CLAUSES,
+    MANIFEST,
+    TOKEN_OFFSETS,
+    TOKENS,
+    VECTORS,
+    build_index,
+    current_build,
+    load_index,
+)
 from assistant.search import open_searcher
 from tests.conftest import copy_corpus, write_corpus
 
@@ -47,6 +56,57 @@ def test_second_build_reuses_every_vector_and_a_change_reembeds_only_its_passage
     beta_passages = [p for p in load_index(tmp_path / "index").passages if p.doc_id == "beta"]
     assert 0 < changed.embedded <= len(beta_passages)
     assert changed.reused == changed.passages - changed.embedded
+
+
+def test_every_passage_keeps_its_own_token_vectors(small_corpus, tmp_path):
+    embedder = HashingEmbedder()
+    build_index(small_corpus, tmp_path / "index", embedder)
+    index = load_index(tmp_path / "index")
+    assert index.manifest.tokens == len(index.tokens) == index.token_offsets[-1] > 0
+    for row, passage in enumerate(index.passages):
+        _, (expected,) = embedder.embed_passages_with_tokens([passage.embed_text])
+        assert (index.passage_tokens(row) == expected).all(), passage.passage_id
+
+
+def test_reused_passages_keep_their_token_vectors(small_corpus, tmp_path):
+    embedder = HashingEmbedder()
+    build_index(small_corpus, tmp_path / "index", embedder)
+    before = load_index(tmp_path / "index")
+    alpha_tokens = {
+        p.passage_id: before.passage_tokens(row)
+        for row, p in enumerate(before.passages)
+        if p.doc_id == "alpha"
+    }
+    (small_corpus / "beta.txt").write_text("一、工作目标\n食品抽检合格率达到98%以上。\n", encoding="utf-8")
+    build_index(small_corpus, tmp_path / "index", embedder)
+    after = load_index(tmp_path / "index")
+    for row, passage in enumerate(after.passages):
+        if passage.doc_id == "alpha":
+            assert (after.passage_tokens(row) == alpha_tokens[passage.passage_id]).all()
+
+
+@pytest.mark.parametrize("name", [TOKENS, TOKEN_OFFSETS])
+def test_damaged_token_files_are_named(small_corpus, tmp_path, name):
+    build_index(small_corpus, tmp_path / "index", HashingEmbedder())
+    (current_build(tmp_path / "index") / name).write_bytes(b"\x93NUMPY garbage")
+    with pytest.raises(IndexDamaged, match=name.replace(".", r"\.")):
+        load_index(tmp_path / "index")
+
+
+def test_token_vectors_that_do_not_fit_the_manifest_are_refused(small_corpus, tmp_path):
+    import numpy as np
+
+    build_index(small_corpus, tmp_path / "index", HashingEmbedder())
+    folder = current_build(tmp_path / "index")
+    tokens = np.load(folder / TOKENS)
+    np.save(folder / TOKENS, tokens[:-3])
+    with pytest.raises(IndexDamaged, match=r"tokens\.npy"):
+        load_index(tmp_path / "index")
+    np.save(folder / TOKENS, tokens)
+    offsets = np.load(folder / TOKEN_OFFSETS)
+    np.save(folder / TOKEN_OFFSETS, offsets[::-1].copy())
+    with pytest.raises(IndexDamaged, match=r"token_offsets\.npy"):
+        load_index(tmp_path / "index")
 
 
 def test_rebuild_reembeds_everything(small_corpus, tmp_path):

@@ -148,3 +148,74 @@ def test_a_table_row_citation_names_its_box_and_row(hashing_searcher):
         if h.clause.kind == "table_row"
     )
     assert hit.citation.startswith("《榆阳区关于贯彻落实〈质量强国建设纲要〉的实施意见》二、专栏1表第")
+
+
+def test_late_interaction_scores_passages_by_their_best_token_matches():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from assistant.search import _ClauseTokens
+
+    tokens = np.array([[1, 0], [0, 1], [0.6, 0.8]], dtype=np.float16)
+    index = SimpleNamespace(
+        token_offsets=np.array([0, 2, 3, 3]),  # passage 0: tokens 0-1; passage 1: token 2; passage 2: none
+        passages=[None, None, None],
+        clauses=[None, None],
+        manifest=SimpleNamespace(dim=2),
+        passage_tokens=lambda row: tokens[index.token_offsets[row] : index.token_offsets[row + 1]],
+    )
+    layout = _ClauseTokens(index, passage_clause=np.array([0, 1, 0]))
+    query = np.array([[1, 0], [0, 1]], dtype=np.float32)
+    scores = layout.scores(query, np.array([0, 1]))
+    assert scores[0] == pytest.approx(1.0)  # each query token finds itself
+    assert scores[1] == pytest.approx((0.6 + 0.8) / 2, abs=1e-3)
+    assert scores[2] == -np.inf  # a passage without word tokens is not scored
+    only_second = layout.scores(query, np.array([1]))
+    assert only_second[0] == -np.inf and only_second[1] == pytest.approx(0.7, abs=1e-3)
+    assert (layout.scores(query[:0], np.array([0, 1])) == -np.inf).all()  # a question of punctuation alone
+
+
+def test_late_interaction_agrees_with_a_direct_computation(hashing_searcher):
+    import numpy as np
+
+    index = hashing_searcher.index
+    _, query_tokens = hashing_searcher.query_embedding("质量基础设施一站式服务")
+    rows = np.arange(0, len(index.clauses), 7)
+    scores = hashing_searcher._tokens.scores(query_tokens, rows)
+    wanted = {index.clause_by_id[index.clauses[row].clause_id].clause_id for row in rows}
+    checked = 0
+    for row, passage in enumerate(index.passages):
+        passage_tokens = index.passage_tokens(row).astype(np.float32)
+        if passage.clause_id not in wanted or not len(passage_tokens):
+            assert scores[row] == -np.inf
+            continue
+        direct = (query_tokens @ passage_tokens.T).max(axis=1).mean()
+        assert scores[row] == pytest.approx(direct, abs=1e-5)
+        checked += 1
+    assert checked > 20
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["质量基础设施一站式服务", "怎么让游客玩得放心", "制造业产品质量合格率", "广州市场监督管理局邮箱"],
+)
+def test_final_scores_fall_with_rank_even_past_the_reranked_clauses(hashing_searcher, question):
+    hits = hashing_searcher.search(question, top_k=100).hits
+    scores = [hit.score for hit in hits]
+    assert len(hits) == 100
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_a_filter_keeps_the_order_of_the_clauses_it_keeps(hashing_searcher):
+    question = "推进检验检测机构市场化改革，提升认证认可服务能力"
+    everywhere = [
+        h.clause.clause_id
+        for h in hashing_searcher.search(question, top_k=40).hits
+        if h.document.region.startswith("广东省")
+    ]
+    filtered = [
+        h.clause.clause_id for h in hashing_searcher.search(question, region="广东省", top_k=100).hits
+    ]
+    assert len(everywhere) >= 5
+    assert [clause for clause in filtered if clause in everywhere] == everywhere

@@ -1,0 +1,50 @@
+"""Embedders: pooled vectors and the token vectors that late interaction compares."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.embedding import TOKEN_DTYPE, HashingEmbedder
+
+
+def test_hashing_tokens_are_one_unit_vector_per_word_character():
+    vectors, (tokens,) = HashingEmbedder().embed_passages_with_tokens(["质量，强国！A1"])
+    assert vectors.shape == (1, 256)
+    assert tokens.dtype == TOKEN_DTYPE and tokens.shape == (6, 256)  # 质 量 强 国 a 1: punctuation dropped
+    assert np.allclose(np.linalg.norm(tokens.astype(np.float32), axis=1), 1.0)
+
+
+def test_hashing_tokens_of_the_same_text_are_the_same_for_queries_and_passages():
+    embedder = HashingEmbedder()
+    _, (query,) = embedder.embed_queries_with_tokens(["計量檢測"])  # traditional: matched as simplified
+    _, (passage,) = embedder.embed_passages_with_tokens(["计量检测"])
+    assert (query == passage).all()
+
+
+@pytest.fixture(scope="module")
+def real_embedder(real_searcher):
+    return real_searcher.embedder
+
+
+@pytest.mark.model
+def test_pooled_vector_is_the_same_with_or_without_tokens(real_embedder):
+    texts = ["完善计量测试服务体系。", "加快建设高原纤维、高原能效检测中心，提升检验检测能力。"]
+    plain = real_embedder.embed_passages(texts)
+    pooled, tokens = real_embedder.embed_passages_with_tokens(texts)
+    assert (np.sum(plain * pooled, axis=1) > 0.9999).all()
+    assert len(tokens) == 2 and all(len(t) > 3 for t in tokens)
+
+
+@pytest.mark.model
+def test_real_tokens_leave_out_special_tokens_the_prompt_and_punctuation(real_embedder):
+    text = "完善计量体系，好吗？"
+    tokenizer = real_embedder._model.tokenizer
+    pieces = tokenizer.convert_ids_to_tokens(tokenizer(text, add_special_tokens=False)["input_ids"])
+    words = [piece for piece in pieces if piece.strip("▁，？,?")]
+    for embed in (real_embedder.embed_queries_with_tokens, real_embedder.embed_passages_with_tokens):
+        _, (tokens,) = embed([text])
+        assert len(tokens) == len(words), (pieces, len(tokens))
+        assert np.allclose(np.linalg.norm(tokens.astype(np.float32), axis=1), 1.0, atol=1e-2)
+    _, (query_tokens,) = real_embedder.embed_queries_with_tokens(["？！。"])
+    assert query_tokens.shape == (0, real_embedder.dim)

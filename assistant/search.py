@@ -51,6 +51,21 @@ DOCUMENT_QUESTION = re.compile(
     r"通信地址|发给哪些|印发|下发|主送|发文|落款|签发|发布日期|什么时候发布|哪天发布|谁发布|谁起草|牵头起草"
 )
 DOCUMENT_KINDS = ("notice", "signature", "title")
+# A question that asks for one kind of fact (a deadline, a date, an e-mail address, a telephone number, a postal
+# address, the units a document is sent to) lifts the clauses that state a fact of that kind: answer-type
+# matching, as question-answering systems do. Each entry: what the question asks, what the clause states.
+ANSWER_TYPES = {
+    "deadline": (
+        r"截止|截至|到什么时候|到几号|到哪天|期限",
+        r"(截止|截至)[^。]{0,16}\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日(前|之前|以前)",
+    ),
+    "date": (r"哪天|哪一天|几号|日期|什么时候|何时|几月几日", r"\d{4}年\d{1,2}月\d{1,2}日"),
+    "email": (r"邮箱|电子邮件|电子信箱|邮件地址|e-?mail", r"[\w.-]+@[\w-]+\.[\w.]+"),
+    "phone": (r"电话|号码|联系方式", r"\d{3,4}-\d{7,8}|(?<!\d)1\d{10}(?!\d)"),
+    "address": (r"地址|寄到|寄往|寄信|邮寄|寄给", r"(路|街|道|巷)[^。,，;；]{0,10}\d+号|地址[:：]"),
+    "addressee": (r"发给|主送|印发给|下发给|哪些单位|发至", r"(?m)^\s*各[^。\n]{2,80}[:：]\s*$"),
+}
+ANSWER_TYPE_BOOST = 0.2  # in the same units as DOCUMENT_QUESTION_BOOST
 DOCUMENT_QUESTION_BOOST = 0.2  # in units of the fused score's [0, 1] scale; chosen on the development half  # a place named in a short question narrows it; a pasted draft is not narrowed
 STATUS_LABELS = {"draft": "征求意见稿", "effective": "有效"}
 
@@ -222,6 +237,13 @@ class Searcher:
         self._about_document = np.array(
             [clause.kind in DOCUMENT_KINDS for clause in index.clauses], dtype=bool
         )
+        self._answer_types = [
+            (
+                re.compile(asks, re.IGNORECASE),
+                np.array([bool(re.search(states, for_matching(c.text))) for c in index.clauses], dtype=bool),
+            )
+            for asks, states in ANSWER_TYPES.values()
+        ]
         self._window_rows = np.flatnonzero(self._windows)
         self._sentence_rows = np.flatnonzero(self._sentences)
         self._tokens = _ClauseTokens(index, self._passage_clause)
@@ -394,8 +416,12 @@ class Searcher:
         the document itself lifts its notice. `scores` belong to the clauses `rows` (default: all)."""
         rows = np.arange(len(self.index.clauses)) if rows is None else rows
         scores = scores.copy()
-        if DOCUMENT_QUESTION.search(for_matching(query)):
+        question = for_matching(query)
+        if DOCUMENT_QUESTION.search(question):
             scores[self._about_document[rows]] += DOCUMENT_QUESTION_BOOST
+        for asks, states in self._answer_types:
+            if asks.search(question):
+                scores[states[rows]] += ANSWER_TYPE_BOOST
         span = float(scores.max() - scores.min()) + 1.0
         scores[self._furniture[rows]] -= 2 * span
         if region is None and document is None and len(query) <= REGION_HINT_MAX_CHARS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.errors import QueryError
@@ -219,3 +221,29 @@ def test_a_filter_keeps_the_order_of_the_clauses_it_keeps(hashing_searcher):
     ]
     assert len(everywhere) >= 5
     assert [clause for clause in filtered if clause in everywhere] == everywhere
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("汕尾收意见的电子邮箱是什么？", r"@\w+\.com"),
+        ("广州的意见寄到哪个地址？", r"天河路112号"),
+        ("汕尾市场监管局的联系电话是多少？", r"\d{4}-\d{7}"),
+        ("汕尾征求意见截止到哪天？", r"10月26日前"),
+        ("榆阳区的实施意见发给哪些单位？", r"^各乡镇人民政府"),
+    ],
+)
+@pytest.mark.model
+def test_a_question_asking_for_a_fact_finds_the_clause_stating_one(real_searcher, question, fact):
+    without = real_searcher.search(question, top_k=50, mode="hybrid").hits
+    hits = real_searcher.search(question, top_k=2).hits
+    assert any(re.search(fact, h.clause.text, re.MULTILINE) for h in hits), [h.clause.text[:30] for h in hits]
+    assert not all(re.search(fact, h.clause.text, re.MULTILINE) for h in without[:3])  # the rule, not luck
+
+
+def test_answer_types_stay_out_of_ordinary_questions():
+    from assistant.search import ANSWER_TYPES
+
+    asks = [re.compile(question) for question, _ in ANSWER_TYPES.values()]
+    for question in ("青海的生态旅游质量怎么提升？", "制造业产品质量合格率的目标", "怎么让游客玩得放心"):
+        assert not any(pattern.search(question) for pattern in asks)

@@ -508,20 +508,26 @@ def _scale_by(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 
 class _ClauseTokens:
-    """The token vectors of the index laid out clause by clause, for late-interaction scoring of clauses."""
+    """The token vectors of the index laid out clause by clause (float32, so a question costs no conversion),
+    for late-interaction scoring of clauses.
+
+    The products run in torch: the encoder has just run in torch's thread pool, and a second pool (NumPy's
+    BLAS) competing with it for two cores made a search several times slower."""
 
     def __init__(self, index: CorpusIndex, passage_clause: np.ndarray) -> None:
+        import torch
+
         order = np.argsort(passage_clause, kind="stable")  # passage rows, grouped by clause
         self._passages = order
-        lengths = np.diff(index.token_offsets)[order]
-        self._token_start = np.concatenate([[0], np.cumsum(lengths)])  # of each passage in layout order
+        self._lengths = np.diff(index.token_offsets)[order]  # tokens of each passage, in layout order
         per_clause = np.bincount(passage_clause, minlength=len(index.clauses))
         self._clause_start = np.concatenate([[0], np.cumsum(per_clause)])  # layout positions of each clause
-        self._vectors = (
-            np.concatenate([index.passage_tokens(row) for row in order])
-            if len(order)
-            else np.zeros((0, index.manifest.dim), dtype=np.float16)
-        )
+        token_start = np.concatenate([[0], np.cumsum(self._lengths)])
+        self._clause_token_start = token_start[self._clause_start]  # first token row of each clause
+        vectors = np.zeros((int(token_start[-1]), index.manifest.dim), dtype=np.float32)
+        for position, row in enumerate(order):
+            vectors[token_start[position] : token_start[position + 1]] = index.passage_tokens(row)
+        self._vectors = torch.from_numpy(vectors)
         self._total = len(index.passages)
 
     def scores(self, query_tokens: np.ndarray, clause_rows: np.ndarray) -> np.ndarray:
@@ -530,18 +536,25 @@ class _ClauseTokens:
         scores = np.full(self._total, -np.inf, dtype=np.float32)
         if not len(query_tokens) or not len(clause_rows):
             return scores
-        first = self._clause_start[clause_rows]
-        last = self._clause_start[clause_rows + 1]
-        positions = np.concatenate([np.arange(a, b) for a, b in zip(first, last, strict=True)])
-        positions = positions[self._token_start[positions + 1] > self._token_start[positions]]
-        if not len(positions):
+        starts, ends = self._clause_start[clause_rows], self._clause_start[clause_rows + 1]
+        positions = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        lengths = self._lengths[positions]
+        if not lengths.sum():
             return scores
-        blocks = [self._vectors[self._token_start[p] : self._token_start[p + 1]] for p in positions]
-        lengths = np.array([len(block) for block in blocks])
-        similarities = np.concatenate(blocks).astype(np.float32) @ query_tokens.T  # tokens × query tokens
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        best = np.maximum.reduceat(similarities, starts, axis=0)  # passages × query tokens
-        scores[self._passages[positions]] = best.mean(axis=1)
+        import torch
+
+        query = torch.from_numpy(query_tokens).T
+        similarities = torch.empty((int(lengths.sum()), len(query_tokens)), dtype=torch.float32)
+        offset = 0
+        for row in clause_rows:  # each clause's tokens are one block: no copy of them is made
+            block = self._vectors[self._clause_token_start[row] : self._clause_token_start[row + 1]]
+            torch.matmul(block, query, out=similarities[offset : offset + len(block)])
+            offset += len(block)
+        similarities = similarities.numpy()  # tokens × query tokens
+        scored = lengths > 0
+        first_token = (np.cumsum(lengths) - lengths)[scored]  # empty passages take no rows between these
+        best = np.maximum.reduceat(similarities, first_token, axis=0)  # passages × query tokens
+        scores[self._passages[positions[scored]]] = best.mean(axis=1)
         return scores
 
 

@@ -85,22 +85,12 @@ class SentenceTransformerEmbedder:
         return sum(token_id not in self._punctuation_ids for token_id in ids)
 
     def _encode(self, texts: list[str], prompt_name: str | None) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode(
-            texts,
-            prompt_name=prompt_name,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        return self._encode_with_tokens(texts, prompt_name, with_tokens=False)[0]
 
     def _encode_with_tokens(
-        self, texts: list[str], prompt_name: str | None
+        self, texts: list[str], prompt_name: str | None, with_tokens: bool = True
     ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Pooled vectors and token vectors from one forward pass."""
+        """Pooled vectors (L2-normalised float32) and, from the same forward pass, token vectors."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32), []
         outputs = self._model.encode(
@@ -114,7 +104,8 @@ class SentenceTransformerEmbedder:
         vectors = np.stack([output["sentence_embedding"].float().numpy() for output in outputs])
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         skip = self._prompt_words.get(prompt_name, 0)
-        return np.ascontiguousarray(vectors, dtype=np.float32), [self._text_tokens(o, skip) for o in outputs]
+        tokens = [self._text_tokens(output, skip) for output in outputs] if with_tokens else []
+        return np.ascontiguousarray(vectors, dtype=np.float32), tokens
 
     def _text_tokens(self, output: dict, prompt_words: int) -> np.ndarray:
         """The normalised vectors of a text's word tokens: no special tokens, prompt words or punctuation."""

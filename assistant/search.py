@@ -43,7 +43,7 @@ RERANK_CANDIDATES = 64
 # Weights of the re-ranking, each signal min-max scaled over the whole corpus's candidates, chosen on the
 # development half of the gold set: late interaction over windows and over sentences, dense windows, BM25.
 RERANK_WEIGHTS = {"late_window": 0.5, "late_sentence": 0.2, "window": 0.1, "bm25": 0.2}
-REGION_HINT_MAX_CHARS = 60
+REGION_HINT_MAX_CHARS = 60  # a place named in a short question narrows it; a pasted draft is not narrowed
 # Questions about a document itself (its comment deadline, contacts, who issued it to whom) are answered by the
 # notice around the policy, not by the policy's clauses: such questions lift notice, signature and title clauses.
 DOCUMENT_QUESTION = re.compile(
@@ -65,8 +65,8 @@ ANSWER_TYPES = {
     "address": (r"地址|寄到|寄往|寄信|邮寄|寄给", r"(路|街|道|巷)[^。,，;；]{0,10}\d+号|地址[:：]"),
     "addressee": (r"发给|主送|印发给|下发给|哪些单位|发至", r"(?m)^\s*各[^。\n]{2,80}[:：]\s*$"),
 }
-ANSWER_TYPE_BOOST = 0.2  # in the same units as DOCUMENT_QUESTION_BOOST
-DOCUMENT_QUESTION_BOOST = 0.2  # in units of the fused score's [0, 1] scale; chosen on the development half  # a place named in a short question narrows it; a pasted draft is not narrowed
+DOCUMENT_QUESTION_BOOST = 0.2  # in units of the fused score's [0, 1] scale; chosen on the development half
+ANSWER_TYPE_BOOST = 0.2  # in the same units
 STATUS_LABELS = {"draft": "征求意见稿", "effective": "有效"}
 
 
@@ -292,20 +292,22 @@ class Searcher:
         return clause_scores, best_row
 
     def query_embedding(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """The query's vector (1 × dim) and its token vectors; the last few are kept, since the chat, a
-        comparison (one search per region) and a long draft (one search per piece) ask for the same text again."""
+        """The query's vector (1 × dim) and its token vectors (float32); the last few are kept (tokens at half
+        precision), since the chat, a comparison (one search per region) and a long draft (one search per piece)
+        ask for the same text again."""
         with self._cache_lock:
             embedding = self._query_vectors.get(text)
             if embedding is not None:
                 self._query_vectors.move_to_end(text)
-                return embedding
-        vectors, tokens = self.embedder.embed_queries_with_tokens([text])
-        embedding = (vectors, np.ascontiguousarray(tokens[0], dtype=np.float32))
-        with self._cache_lock:
-            self._query_vectors[text] = embedding
-            while len(self._query_vectors) > QUERY_CACHE_SIZE:
-                self._query_vectors.popitem(last=False)
-        return embedding
+        if embedding is None:
+            vectors, tokens = self.embedder.embed_queries_with_tokens([text])
+            embedding = (vectors, tokens[0].astype(np.float16))
+            with self._cache_lock:
+                self._query_vectors[text] = embedding
+                while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                    self._query_vectors.popitem(last=False)
+        vector, tokens = embedding
+        return vector, tokens.astype(np.float32)
 
     def clear_query_cache(self) -> None:
         """Forget cached query embeddings (benchmarks time the model, not the cache)."""

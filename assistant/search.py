@@ -44,6 +44,9 @@ RERANK_CANDIDATES = 64
 # development half of the gold set: late interaction over windows and over sentences, dense windows, BM25.
 RERANK_WEIGHTS = {"late_window": 0.5, "late_sentence": 0.2, "window": 0.1, "bm25": 0.2}
 REGION_HINT_MAX_CHARS = 60  # a place named in a short question narrows it; a pasted draft is not narrowed
+# A question that neither names a place nor filters is asked of every region's document alike: the best clause of
+# each region comes first (those scoring at least this share of the best one), then the rest by score.
+REGION_DIVERSITY_RATIO = 0.6
 # Questions about a document itself (its comment deadline, contacts, who issued it to whom) are answered by the
 # notice around the policy, not by the policy's clauses: such questions lift notice, signature and title clauses.
 DOCUMENT_QUESTION = re.compile(
@@ -231,6 +234,7 @@ class Searcher:
         self._windows = np.array([p.granularity == WINDOW for p in index.passages], dtype=bool)
         self._sentences = ~self._windows
         self._clause_doc = [clause.doc_id for clause in index.clauses]
+        self._clause_region = [index.documents[doc_id].region for doc_id in self._clause_doc]
         self._furniture = np.array([clause.is_furniture for clause in index.clauses], dtype=bool)
         self._query_vectors: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -404,7 +408,32 @@ class Searcher:
         first = self._final_adjustments(query, fused, region, document)
         best = np.where(best_sentence >= 0, best_sentence, best_window)
         signals = {"window": window_scores, "bm25": lexical_scores}
-        return self._rerank(query, text, first, best, signals, allowed, region, document)
+        scores, best = self._rerank(query, text, first, best, signals, allowed, region, document)
+        if region is None and document is None and not self._named_regions(query):
+            scores = self._each_region_first(scores)
+        return scores, best
+
+    def _named_regions(self, query: str) -> list[str]:
+        """The corpus regions a short question names (a pasted draft names none: it is not narrowed)."""
+        return self.gazetteer.mentions(query) if len(query) <= REGION_HINT_MAX_CHARS else []
+
+    def _each_region_first(self, scores: np.ndarray) -> np.ndarray:
+        """Reorder so that each region's best clause comes first, when it scores at least
+        REGION_DIVERSITY_RATIO of the best; like the re-ranking, it only reorders and keeps the scores' values."""
+        order = np.argsort(-scores, kind="stable")
+        order = order[np.isfinite(scores[order])]
+        if not len(order) or scores[order[0]] <= 0:
+            return scores
+        floor = REGION_DIVERSITY_RATIO * scores[order[0]]
+        leaders: dict[str, int] = {}
+        for row in order:
+            leaders.setdefault(self._clause_region[row], row)
+        first = [row for row in leaders.values() if scores[row] >= floor]
+        chosen = set(first)
+        new_order = np.array(first + [row for row in order if row not in chosen], dtype=np.int64)
+        reordered = scores.copy()
+        reordered[new_order] = scores[order]
+        return reordered
 
     def _final_adjustments(
         self,
@@ -426,8 +455,8 @@ class Searcher:
                 scores[states[rows]] += ANSWER_TYPE_BOOST
         span = float(scores.max() - scores.min()) + 1.0
         scores[self._furniture[rows]] -= 2 * span
-        if region is None and document is None and len(query) <= REGION_HINT_MAX_CHARS:
-            named = self.gazetteer.mentions(query)
+        if region is None and document is None:
+            named = self._named_regions(query)
             if named:
                 in_named = self._allowed_any(named)[rows]
                 scores[in_named] += span

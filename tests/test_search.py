@@ -211,16 +211,49 @@ def test_final_scores_fall_with_rank_even_past_the_reranked_clauses(hashing_sear
 
 def test_a_filter_keeps_the_order_of_the_clauses_it_keeps(hashing_searcher):
     question = "推进检验检测机构市场化改革，提升认证认可服务能力"
-    everywhere = [
+    province = [
         h.clause.clause_id
-        for h in hashing_searcher.search(question, top_k=40).hits
-        if h.document.region.startswith("广东省")
+        for h in hashing_searcher.search(question, region="广东省", top_k=20).hits
+        if h.document.region == "广东省广州市"
     ]
-    filtered = [
-        h.clause.clause_id for h in hashing_searcher.search(question, region="广东省", top_k=100).hits
-    ]
-    assert len(everywhere) >= 5
-    assert [clause for clause in filtered if clause in everywhere] == everywhere
+    city = [h.clause.clause_id for h in hashing_searcher.search(question, region="广州", top_k=100).hits]
+    assert len(province) >= 5
+    assert [clause for clause in city if clause in province] == province
+
+
+def test_a_question_naming_no_place_shows_each_regions_best_clause_first(hashing_searcher):
+    question = "推进检验检测机构市场化改革，提升认证认可服务能力"
+    from assistant.search import REGION_DIVERSITY_RATIO
+
+    hits = hashing_searcher.search(question, top_k=40).hits
+    firsts: dict[str, int] = {}
+    for position, hit in enumerate(hits):
+        firsts.setdefault(hit.document.region, position)
+    close = [p for p in firsts.values() if hits[p].score >= REGION_DIVERSITY_RATIO * hits[0].score]
+    assert len(close) >= 3
+    assert sorted(close) == list(range(len(close)))  # each close region's best clause, then the rest
+    assert len({h.document.region for h in hits[: len(close)]}) == len(close)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    named = hashing_searcher.search("广州" + question, top_k=5).hits
+    assert {h.document.region for h in named} == {"广东省广州市"}  # a named place is not diluted
+    filtered = hashing_searcher.search(question, region="广东省", top_k=5).hits
+    assert all(h.document.region.startswith("广东省") for h in filtered)
+
+
+def test_each_region_first_lifts_close_leaders_only_and_keeps_the_score_values(hashing_searcher):
+    import numpy as np
+
+    rows = {}
+    for row, clause in enumerate(hashing_searcher.index.clauses):
+        rows.setdefault(clause.doc_id, []).append(row)
+    qinghai_1, qinghai_2 = rows["qinghai"][5:7]
+    guizhou, shanwei = rows["guizhou"][5], rows["shanwei"][5]
+    scores = np.full(len(hashing_searcher.index.clauses), -np.inf)
+    scores[[qinghai_1, qinghai_2, guizhou, shanwei]] = [0.9, 0.85, 0.7, 0.4]  # 0.4 < 0.6 × 0.9
+    reordered = hashing_searcher._each_region_first(scores)
+    order = [int(row) for row in np.argsort(-reordered)[:4]]
+    assert order == [qinghai_1, guizhou, qinghai_2, shanwei]
+    assert sorted(reordered[order]) == sorted([0.9, 0.85, 0.7, 0.4])
 
 
 @pytest.mark.parametrize(

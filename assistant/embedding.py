@@ -64,7 +64,7 @@ class SentenceTransformerEmbedder:
         self.max_tokens = int(self._model.max_seq_length or 512)
         self.batch_size = batch_size
         prompts = self._model.prompts or {}
-        self._bf16_queries = _cpu_has_bf16()
+        self._bf16_queries = cpu_has_bf16()
         self._query_prompt = next((name for name in QUERY_PROMPTS if name in prompts), None)
         self._passage_prompt = next((name for name in PASSAGE_PROMPTS if name in prompts), None)
         tokenizer = self._model.tokenizer
@@ -149,7 +149,7 @@ class SentenceTransformerEmbedder:
         return len(self._model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
 
 
-def _cpu_has_bf16() -> bool:
+def cpu_has_bf16() -> bool:
     """Whether this CPU runs bfloat16 matrix products natively (AVX512-BF16 / AMX)."""
     if os.environ.get("ASSISTANT_BF16_QUERIES", "auto") == "off":
         return False

@@ -23,7 +23,7 @@ import numpy as np
 from .clauses import Clause
 from .config import Config
 from .documents import Document, load_catalog
-from .embedding import Embedder, cpu_has_bf16, load_embedder
+from .embedding import Embedder, load_embedder
 from .errors import IndexDamaged, IndexMismatch, IndexMissing, QueryError
 from .index import CorpusIndex, build_index, is_current, load_index
 from .lexical import Bm25Index, add_terms, domain_terms
@@ -50,6 +50,7 @@ RERANK_WEIGHTS = {"late_window": 0.5, "late_sentence": 0.2, "window": 0.1, "bm25
 FEEDBACK_TOKENS = 8
 FEEDBACK_WEIGHT = 0.6
 FEEDBACK_DUPLICATE = 0.97  # a clause token this close to a question token is the question's own word
+FEEDBACK_CANDIDATES = 24  # the re-ranking's best that are scored again with the feedback tokens
 REGION_HINT_MAX_CHARS = 60  # a place named in a short question narrows it; a pasted draft is not narrowed
 # A question that neither names a place nor filters is asked of every region's document alike: the best clause of
 # each region comes first (those scoring at least this share of the best one), then the rest by score.
@@ -514,14 +515,25 @@ class Searcher:
             top = rows[np.argmax(np.where(in_pool, second, -np.inf))]
             expansion = self._tokens.feedback(query_tokens, top, FEEDBACK_TOKENS)
             if len(expansion):
-                added = self._tokens.scores(expansion, rows)
+                # Only the re-ranking's best (of the corpus, and within the filters) are scored again; they
+                # reorder among themselves and stay above the other candidates.
+                shortlist = np.union1d(
+                    _top(np.where(in_pool, second, -np.inf), FEEDBACK_CANDIDATES),
+                    _top(np.where(allowed[rows], second, -np.inf), FEEDBACK_CANDIDATES),
+                )
+                added = self._tokens.scores(expansion, rows[shortlist])
                 weight = FEEDBACK_WEIGHT * len(expansion)
-                late = np.where(
-                    np.isfinite(late),
+                blended = np.where(
+                    np.isfinite(added) & np.isfinite(late),
                     (len(query_tokens) * late + weight * added) / (len(query_tokens) + weight),
                     late,
                 )
-                second, best_window, best_sentence = rerank(late)
+                again, best_window, best_sentence = rerank(blended)
+                others = np.ones(len(rows), dtype=bool)
+                others[shortlist] = False
+                floor = second[others].max() if others.any() else -np.inf
+                second = second.copy()
+                second[shortlist] = again[shortlist] + max(0.0, floor - again[shortlist].min() + 1e-6)
         shown = allowed[rows]
         rows, second = rows[shown], second[shown]
         scores = first.copy()
@@ -591,10 +603,7 @@ class _ClauseTokens:
         vectors = np.zeros((int(token_start[-1]), index.manifest.dim), dtype=np.float32)
         for position, row in enumerate(order):
             vectors[token_start[position] : token_start[position + 1]] = index.passage_tokens(row)
-        # bfloat16 where the CPU multiplies it natively (as questions are embedded; ASSISTANT_BF16_QUERIES=off
-        # turns both off): twice as fast, and the same ranking of the gold set to the third decimal.
-        self._dtype = torch.bfloat16 if cpu_has_bf16() else torch.float32
-        self._vectors = torch.from_numpy(vectors).to(self._dtype)
+        self._vectors = torch.from_numpy(vectors)
         self._total = len(index.passages)
 
     def feedback(self, query_tokens: np.ndarray, clause_row: int, count: int) -> np.ndarray:
@@ -602,8 +611,8 @@ class _ClauseTokens:
         block = self._vectors[self._clause_token_start[clause_row] : self._clause_token_start[clause_row + 1]]
         if not len(block) or not len(query_tokens):
             return np.zeros((0, block.shape[1]), dtype=np.float32)
-        tokens = block.float().numpy()
-        closest = (block @ _torch_tensor(query_tokens).to(self._dtype).T).float().numpy().max(axis=1)
+        tokens = block.numpy()
+        closest = (block @ _torch_tensor(query_tokens).T).numpy().max(axis=1)
         candidates = np.flatnonzero(closest < FEEDBACK_DUPLICATE)
         chosen = candidates[np.argsort(-closest[candidates], kind="stable")[:count]]
         return np.ascontiguousarray(tokens[chosen])
@@ -622,7 +631,7 @@ class _ClauseTokens:
         lengths = self._lengths[positions]
         if not lengths.sum():
             return scores
-        query = torch.from_numpy(query_tokens).to(self._dtype).T
+        query = torch.from_numpy(query_tokens).T
         runs = np.split(clause_rows, np.flatnonzero(np.diff(clause_rows) != 1) + 1)  # neighbouring clauses
         similarities = (
             torch.cat(  # tokens × query tokens; one product per run of neighbours, no token copied

@@ -145,8 +145,8 @@ class SentenceTransformerEmbedder:
 
     def _encode_one(self, text: str, prompt_name: str | None) -> tuple[np.ndarray, list[np.ndarray]]:
         """One text through the model's modules directly: the same vectors as ``encode``, without its per-call
-        work for batches (sorting, device lookups, switching every module to eval mode), which costs a
-        question waiting alone about a fifth of its time."""
+        work for batches (sorting, device lookups, switching every module to eval mode): a question waiting
+        alone is embedded about a tenth faster (p50 19.5 vs 21.2 ms, p95 24.7 vs 28.3 ms on two cores)."""
         import torch
 
         prompt = self._model.prompts.get(prompt_name) if prompt_name else None

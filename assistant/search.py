@@ -484,7 +484,7 @@ class Searcher:
         """Re-rank the first stage's best clauses by late interaction; the rest keep their order below them.
 
         The candidates are the best of the whole corpus, plus the best within the filters; their signals are
-        scaled by the whole corpus's candidates alone, so a filter never changes how two clauses compare. The
+        scaled by the whole corpus's candidates alone, so a filter does not change a clause's signals. The
         re-ranking only reorders: the candidates within the filters take their first-stage scores (scaled over
         the whole corpus), best first, in the new order. Scores so keep their meaning across questions and
         filters (a comparison sets regions side by side by score; precedents leave out regions far below the
@@ -511,7 +511,7 @@ class Searcher:
         second, best_window, best_sentence = rerank(late)
         if FEEDBACK_TOKENS:
             # Feedback: the best clause's tokens closest to the question join it, at a lower weight. The best
-            # of the whole corpus, so that a filter never changes how two clauses compare.
+            # of the whole corpus, so that a filter does not change the feedback.
             top = rows[np.argmax(np.where(in_pool, second, -np.inf))]
             expansion = self._tokens.feedback(query_tokens, top, FEEDBACK_TOKENS)
             if len(expansion):

@@ -222,12 +222,7 @@ def _rrf(*rankings: np.ndarray) -> np.ndarray:
 
 def _unit_scale(scores: np.ndarray) -> np.ndarray:
     """Min-max scale the finite scores to [0, 1]; missing (-inf) scores become 0."""
-    finite = np.isfinite(scores)
-    if not finite.any():
-        return np.zeros_like(scores)
-    low, high = scores[finite].min(), scores[finite].max()
-    scaled = (scores - low) / (high - low) if high > low else np.ones_like(scores)
-    return np.where(finite, scaled, 0.0)
+    return _scale_by(scores, np.ones(len(scores), dtype=bool))
 
 
 class Searcher:
@@ -557,13 +552,6 @@ class Searcher:
         return np.array([doc_id in docs for doc_id in self._clause_doc], dtype=bool)
 
 
-def _torch_tensor(array: np.ndarray):
-    """A torch view of a NumPy array (torch is imported only where late interaction runs)."""
-    import torch
-
-    return torch.from_numpy(array)
-
-
 def _top(scores: np.ndarray, count: int) -> np.ndarray:
     """Rows of the `count` highest finite scores."""
     finite = np.flatnonzero(np.isfinite(scores))
@@ -608,11 +596,13 @@ class _ClauseTokens:
 
     def feedback(self, query_tokens: np.ndarray, clause_row: int, count: int) -> np.ndarray:
         """The clause's `count` tokens most similar to the query's tokens, leaving out the query's own words."""
+        import torch
+
         block = self._vectors[self._clause_token_start[clause_row] : self._clause_token_start[clause_row + 1]]
         if not len(block) or not len(query_tokens):
             return np.zeros((0, block.shape[1]), dtype=np.float32)
         tokens = block.numpy()
-        closest = (block @ _torch_tensor(query_tokens).T).numpy().max(axis=1)
+        closest = (block @ torch.from_numpy(query_tokens).T).numpy().max(axis=1)
         candidates = np.flatnonzero(closest < FEEDBACK_DUPLICATE)
         chosen = candidates[np.argsort(-closest[candidates], kind="stable")[:count]]
         return np.ascontiguousarray(tokens[chosen])

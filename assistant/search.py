@@ -180,6 +180,14 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class _QuestionRules:
+    """What a question's wording says about the clauses it wants (see ``Searcher._question_rules``)."""
+
+    lift: np.ndarray  # added to each clause's score: notice and answer-type questions
+    named: np.ndarray | None  # the clauses of the regions a short question names, if it names any
+
+
+@dataclass(frozen=True)
 class SearchResult:
     """The answer to one query: hits best first, and notices for the user (e.g. a truncated query)."""
 
@@ -408,13 +416,26 @@ class Searcher:
             + FUSION_WEIGHTS["sentence"] * _unit_scale(sentence_scores)
             + FUSION_WEIGHTS["bm25"] * _unit_scale(lexical_scores)
         )
-        first = self._final_adjustments(query, fused, region, document)
+        rules = self._question_rules(query, region, document)
+        first = self._final_adjustments(fused, rules)
         best = np.where(best_sentence >= 0, best_sentence, best_window)
         signals = {"window": window_scores, "bm25": lexical_scores}
-        scores, best = self._rerank(query, text, first, best, signals, allowed, region, document)
-        if region is None and document is None and not self._named_regions(query):
+        scores, best = self._rerank(text, first, best, signals, allowed, rules)
+        if region is None and document is None and rules.named is None:
             scores = self._each_region_first(scores)
         return scores, best
+
+    def _question_rules(self, query: str, region: str | None, document: str | None) -> _QuestionRules:
+        """What the question's wording says about the clauses it wants, worked out once per search."""
+        question = for_matching(query)
+        lift = np.zeros(len(self.index.clauses))
+        if DOCUMENT_QUESTION.search(question):
+            lift[self._about_document] += DOCUMENT_QUESTION_BOOST
+        for asks, states in self._answer_types:
+            if asks.search(question):
+                lift[states] += ANSWER_TYPE_BOOST
+        named = self._named_regions(query) if region is None and document is None else []
+        return _QuestionRules(lift, self._allowed_any(named) if named else None)
 
     def _named_regions(self, query: str) -> list[str]:
         """The corpus regions a short question names (a pasted draft names none: it is not narrowed)."""
@@ -439,42 +460,27 @@ class Searcher:
         return reordered
 
     def _final_adjustments(
-        self,
-        query: str,
-        scores: np.ndarray,
-        region: str | None,
-        document: str | None,
-        rows: np.ndarray | None = None,
+        self, scores: np.ndarray, rules: _QuestionRules, rows: np.ndarray | None = None
     ) -> np.ndarray:
         """Page furniture sinks to the bottom; a place named in a short question comes first; a question about
-        the document itself lifts its notice. `scores` belong to the clauses `rows` (default: all)."""
+        the document itself, or asking for one kind of fact, lifts the clauses that answer it. `scores` belong
+        to the clauses `rows` (default: all)."""
         rows = np.arange(len(self.index.clauses)) if rows is None else rows
-        scores = scores.copy()
-        question = for_matching(query)
-        if DOCUMENT_QUESTION.search(question):
-            scores[self._about_document[rows]] += DOCUMENT_QUESTION_BOOST
-        for asks, states in self._answer_types:
-            if asks.search(question):
-                scores[states[rows]] += ANSWER_TYPE_BOOST
+        scores = scores + rules.lift[rows]
         span = float(scores.max() - scores.min()) + 1.0
         scores[self._furniture[rows]] -= 2 * span
-        if region is None and document is None:
-            named = self._named_regions(query)
-            if named:
-                in_named = self._allowed_any(named)[rows]
-                scores[in_named] += span
+        if rules.named is not None:
+            scores[rules.named[rows]] += span
         return scores
 
     def _rerank(
         self,
-        query: str,
         text: str,
         first: np.ndarray,
         best: np.ndarray,
         signals: dict[str, np.ndarray],
         allowed: np.ndarray,
-        region: str | None,
-        document: str | None,
+        rules: _QuestionRules,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Re-rank the first stage's best clauses by late interaction; the rest keep their order below them.
 
@@ -500,7 +506,7 @@ class Searcher:
             second = np.zeros(len(rows), dtype=np.float64)
             for name, weight in RERANK_WEIGHTS.items():
                 second += weight * _scale_by(scaled[name][rows], in_pool)
-            second = self._final_adjustments(query, second, region, document, rows)
+            second = self._final_adjustments(second, rules, rows)
             return second, best_window, best_sentence
 
         second, best_window, best_sentence = rerank(late)

@@ -171,7 +171,7 @@ def test_late_interaction_scores_passages_by_their_best_token_matches():
     query = np.array([[1, 0], [0, 1]], dtype=np.float32)
     scores = layout.scores(query, np.array([0, 1]))
     assert scores[0] == pytest.approx(1.0)  # each query token finds itself
-    assert scores[1] == pytest.approx((0.6 + 0.8) / 2, abs=5e-3)  # bfloat16 where the CPU has it
+    assert scores[1] == pytest.approx((0.6 + 0.8) / 2, abs=5e-3)  # token vectors are stored in float16
     assert scores[2] == -np.inf  # a passage without word tokens is not scored
     only_second = layout.scores(query, np.array([1]))
     assert only_second[0] == -np.inf and only_second[1] == pytest.approx(0.7, abs=5e-3)

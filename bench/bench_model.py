@@ -4,7 +4,8 @@ Usage: .venv/bin/python bench/bench_model.py [--keep]
 
 Converts into a fresh temporary cache folder (removed afterwards unless --keep), then prints the
 conversion time, the time of a second ensure_default_model call (cache hit), the import and load time of
-SentenceTransformer, one short encode, and the size of the model folder.
+SentenceTransformer, one short encode, the ONNX export of its transformer (first use, then from the cache) and
+the size of the model folder.
 """
 
 from __future__ import annotations
@@ -65,6 +66,16 @@ def main() -> None:
         started = time.perf_counter()
         model.encode("广州对生产性服务业的质量提升有什么安排", prompt_name="query")
         print(f"first encode      {(time.perf_counter() - started) * 1000:6.1f} ms (one query)")
+
+        from assistant.onnx_encoder import load_onnx_transformer
+
+        started = time.perf_counter()
+        exported = load_onnx_transformer(model[0], cache_dir / "onnx")
+        print(f"ONNX export       {time.perf_counter() - started:6.2f} s  (first use: export, check against torch)")
+        started = time.perf_counter()
+        load_onnx_transformer(model[0], cache_dir / "onnx")
+        print(f"ONNX cache hit    {time.perf_counter() - started:6.2f} s  (hash of the weights, session start)")
+        print(f"ONNX file         {exported.path.stat().st_size / 2**20:6.1f} MiB")
 
         size = folder_size(model_dir)
         weights = (model_dir / "model.safetensors").stat().st_size

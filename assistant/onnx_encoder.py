@@ -16,6 +16,7 @@ A model whose transformer cannot be exported, or ``ASSISTANT_ONNX=off``, keeps t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -77,7 +78,13 @@ def load_onnx_transformer(module: Any, cache_dir: Path) -> OnnxTransformer:
             f"{type(module).__name__} is not a text transformer returning its last hidden state"
         )
     input_names = [_EMBEDDINGS] + [name for name in module.tokenizer.model_input_names if name != "input_ids"]
-    path = Path(cache_dir) / f"transformer-{_export_key(module, input_names)}.onnx"
+    try:
+        key = _export_key(module, input_names)
+    except (AttributeError, TypeError, RuntimeError) as error:  # a model without a plain config or weights
+        raise OnnxExportError(
+            f"cannot identify {type(module.model).__name__}: {_first_line(error)}"
+        ) from error
+    path = Path(cache_dir) / f"transformer-{key}.onnx"
     if path.is_file():
         try:
             return OnnxTransformer(module, _session(path), path)
@@ -85,9 +92,9 @@ def load_onnx_transformer(module: Any, cache_dir: Path) -> OnnxTransformer:
             print(
                 f"warning: {path} is unreadable ({_first_line(error)}); exporting it again", file=sys.stderr
             )
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.partial")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         _export(module, input_names, partial)
         encoder = OnnxTransformer(module, _session(partial), path)
         _check_against_torch(module, encoder)
@@ -95,12 +102,13 @@ def load_onnx_transformer(module: Any, cache_dir: Path) -> OnnxTransformer:
         return encoder
     except OnnxExportError:
         raise
-    except Exception as error:
+    except Exception as error:  # an unsupported operator, a read-only or full cache: torch stays in use
         raise OnnxExportError(
             f"exporting {type(module.model).__name__} failed: {_first_line(error)}"
         ) from error
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
 
 
 def _is_plain_text_transformer(module: Any) -> bool:

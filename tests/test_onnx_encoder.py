@@ -126,6 +126,15 @@ def test_a_model_that_cannot_be_exported_keeps_torch_for_questions(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_cache_that_cannot_be_written_keeps_torch_for_questions(real_embedder, tmp_path, capsys):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    assert real_embedder._load_question_transformer(blocked / "onnx") is real_embedder._model[0]
+    assert capsys.readouterr().err.startswith(
+        "warning: questions are embedded with torch: exporting BertModel failed:"
+    )
+
+
 def test_assistant_onnx_off_keeps_torch(real_embedder, tmp_path, monkeypatch):
     monkeypatch.setenv("ASSISTANT_ONNX", "off")
     assert real_embedder._load_question_transformer(tmp_path) is real_embedder._model[0]

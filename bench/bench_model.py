@@ -71,10 +71,14 @@ def main() -> None:
 
         started = time.perf_counter()
         exported = load_onnx_transformer(model[0], cache_dir / "onnx")
-        print(f"ONNX export       {time.perf_counter() - started:6.2f} s  (first use: export, check against torch)")
+        print(
+            f"ONNX export       {time.perf_counter() - started:6.2f} s  (first use: export, check against torch)"
+        )
         started = time.perf_counter()
         load_onnx_transformer(model[0], cache_dir / "onnx")
-        print(f"ONNX cache hit    {time.perf_counter() - started:6.2f} s  (hash of the weights, session start)")
+        print(
+            f"ONNX cache hit    {time.perf_counter() - started:6.2f} s  (hash of the weights, session start)"
+        )
         print(f"ONNX file         {exported.path.stat().st_size / 2**20:6.1f} MiB")
 
         size = folder_size(model_dir)

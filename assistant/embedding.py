@@ -121,18 +121,22 @@ class SentenceTransformerEmbedder:
         vectors = np.stack([output["sentence_embedding"].float().numpy() for output in outputs])
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         skip = self._prompt_words.get(prompt_name, 0)
-        tokens = [self._text_tokens(output, skip) for output in outputs] if with_tokens else []
+        tokens = (
+            [self._text_tokens(output["input_ids"], output["token_embeddings"], skip) for output in outputs]
+            if with_tokens
+            else []
+        )
         return np.ascontiguousarray(vectors, dtype=np.float32), tokens
 
-    def _text_tokens(self, output: dict, prompt_words: int) -> np.ndarray:
+    def _text_tokens(self, input_ids, token_embeddings, prompt_words: int) -> np.ndarray:
         """The normalised vectors of a text's word tokens: no special tokens, prompt words or punctuation."""
-        ids = output["input_ids"].tolist()
+        ids = input_ids.tolist()
         keep = [
             position
             for position, token_id in enumerate(ids)
             if token_id not in self._special_ids and token_id not in self._punctuation_ids
         ][prompt_words:]
-        tokens = output["token_embeddings"][keep].float().numpy()
+        tokens = token_embeddings[keep].float().numpy()
         tokens /= np.maximum(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12)
         return tokens.astype(TOKEN_DTYPE)
 
@@ -171,11 +175,10 @@ class SentenceTransformerEmbedder:
         vectors = features["sentence_embedding"].float().numpy()
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         skip = self._prompt_words.get(prompt_name, 0)
-        rows = [
-            {"input_ids": features["input_ids"][row], "token_embeddings": features["token_embeddings"][row]}
-            for row in range(len(texts))
+        tokens = [
+            self._text_tokens(ids, embeddings, skip)
+            for ids, embeddings in zip(features["input_ids"], features["token_embeddings"], strict=True)
         ]
-        tokens = [self._text_tokens(row, skip) for row in rows]
         return np.ascontiguousarray(vectors, dtype=np.float32), tokens
 
     def embed_passages_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -550,12 +550,8 @@ class Searcher:
         return scores, best
 
     def _allowed_any(self, regions: list[str]) -> np.ndarray:
-        docs = {
-            doc_id
-            for doc_id, doc in self.index.documents.items()
-            if any(region_matches(region, doc.region) for region in regions)
-        }
-        return np.array([doc_id in docs for doc_id in self._clause_doc], dtype=bool)
+        """The clauses of any of the regions."""
+        return np.logical_or.reduce([self._allowed(region, None) for region in regions])
 
 
 def _top(scores: np.ndarray, count: int) -> np.ndarray:
@@ -581,8 +577,8 @@ class _ClauseTokens:
     """The token vectors of the index laid out clause by clause (float32, so a question costs no conversion),
     for late-interaction scoring of clauses.
 
-    The products run in torch: the encoder has just run in torch's thread pool, and a second pool (NumPy's
-    BLAS) competing with it for two cores made a search several times slower."""
+    The products run in torch's thread pool: with NumPy's BLAS pool competing with torch's for the two cores,
+    a search was several times slower."""
 
     def __init__(self, index: CorpusIndex, passage_clause: np.ndarray) -> None:
         import torch

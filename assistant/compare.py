@@ -7,13 +7,13 @@ import io
 from dataclasses import dataclass
 
 from .normalize import for_labels
-from .search import Hit, Searcher, clean_query
+from .search import REGION_ANSWER_RATIO, Hit, Searcher, clean_query
 from .targets import Target, comparison_key, document_targets
 
-# A region's best clause is shown when it scores at least this share of the best region's clause, or when it
-# contains the topic word for word; otherwise the region "has no matching clause" rather than a weak match.
-# (Final-mode scores are scaled over the whole corpus before filtering, so they compare across regions.)
-MIN_SCORE_RATIO = 0.6
+# A region's best clause is shown when it scores at least REGION_ANSWER_RATIO of the best region's clause (the
+# share the search uses to put each region's answer first), or when it contains the topic word for word; otherwise
+# the region "has no matching clause" rather than a weak match. (Final-mode scores are scaled over the whole
+# corpus before filtering, so they compare across regions.)
 MAX_TARGETS = 6
 
 
@@ -66,7 +66,7 @@ def compare_regions(searcher: Searcher, topic: str) -> Comparison:
     rows = []
     for region, doc_id, hit in sorted(best, key=lambda row: -(row[2].score if row[2] else float("-inf"))):
         literal = hit is not None and for_labels(topic) in for_labels(hit.clause.text)
-        if hit is None or (hit.score < MIN_SCORE_RATIO * top_score and not literal):
+        if hit is None or (hit.score < REGION_ANSWER_RATIO * top_score and not literal):
             rows.append(RegionRow(region, doc_id, None, "", ()))
             continue
         targets = _relevant_targets(_targets_with_years(searcher, hit), topic)

@@ -52,9 +52,10 @@ FEEDBACK_WEIGHT = 0.6
 FEEDBACK_DUPLICATE = 0.97  # a clause token this close to a question token is the question's own word
 FEEDBACK_CANDIDATES = 24  # the re-ranking's best that are scored again with the feedback tokens
 REGION_HINT_MAX_CHARS = 60  # a place named in a short question narrows it; a pasted draft is not narrowed
-# A question that neither names a place nor filters is asked of every region's document alike: the best clause of
-# each region comes first (those scoring at least this share of the best one), then the rest by score.
-REGION_DIVERSITY_RATIO = 0.6
+# A region's best clause answers a question when it scores at least this share of the best region's clause. A
+# question that neither names a place nor filters is asked of every region's document alike, so those clauses come
+# first, then the rest by score; a comparison shows them and calls the other regions silent on the topic.
+REGION_ANSWER_RATIO = 0.6
 # Questions about a document itself (its comment deadline, contacts, who issued it to whom) are answered by the
 # notice around the policy, not by the policy's clauses: such questions lift notice, signature and title clauses.
 DOCUMENT_QUESTION = re.compile(
@@ -443,12 +444,12 @@ class Searcher:
 
     def _each_region_first(self, scores: np.ndarray) -> np.ndarray:
         """Reorder so that each region's best clause comes first, when it scores at least
-        REGION_DIVERSITY_RATIO of the best; like the re-ranking, it only reorders and keeps the scores' values."""
+        REGION_ANSWER_RATIO of the best; like the re-ranking, it only reorders and keeps the scores' values."""
         order = np.argsort(-scores, kind="stable")
         order = order[np.isfinite(scores[order])]
         if not len(order) or scores[order[0]] <= 0:
             return scores
-        floor = REGION_DIVERSITY_RATIO * scores[order[0]]
+        floor = REGION_ANSWER_RATIO * scores[order[0]]
         leaders: dict[str, int] = {}
         for row in order:
             leaders.setdefault(self._clause_region[row], row)

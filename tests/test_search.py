@@ -223,13 +223,13 @@ def test_a_filter_keeps_the_order_of_the_clauses_it_keeps(hashing_searcher):
 
 def test_a_question_naming_no_place_shows_each_regions_best_clause_first(hashing_searcher):
     question = "推进检验检测机构市场化改革，提升认证认可服务能力"
-    from assistant.search import REGION_DIVERSITY_RATIO
+    from assistant.search import REGION_ANSWER_RATIO
 
     hits = hashing_searcher.search(question, top_k=40).hits
     firsts: dict[str, int] = {}
     for position, hit in enumerate(hits):
         firsts.setdefault(hit.document.region, position)
-    close = [p for p in firsts.values() if hits[p].score >= REGION_DIVERSITY_RATIO * hits[0].score]
+    close = [p for p in firsts.values() if hits[p].score >= REGION_ANSWER_RATIO * hits[0].score]
     assert len(close) >= 3
     assert sorted(close) == list(range(len(close)))  # each close region's best clause, then the rest
     assert len({h.document.region for h in hits[: len(close)]}) == len(close)

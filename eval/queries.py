@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,16 @@ class Query:
     query_type: str | None = None
     split: str | None = None
     line_number: int = 0
+
+
+def fingerprint(queries: Iterator[Query] | list[Query]) -> str:
+    """A short digest of the queries' ids, texts, filters and labels, in id order: a recorded score belongs to
+    the set it was measured on, and the digest tells when that set has changed."""
+    content = sorted(
+        (q.query_id, q.text, sorted(q.filters.items()), [(label.contains, label.grade) for label in q.labels])
+        for q in queries
+    )
+    return hashlib.blake2b(json.dumps(content, ensure_ascii=False).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, object]]:

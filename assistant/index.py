@@ -24,7 +24,7 @@ from .errors import IndexDamaged, IndexMismatch, IndexMissing
 from .normalize import for_matching
 from .passages import MAX_PASSAGE_CHARS, PASSAGE_OVERLAP_CHARS, Passage, make_passages
 
-INDEX_FORMAT = 3  # 3: token vectors for late interaction
+INDEX_FORMAT = 4  # 3: token vectors for late interaction; 4: a table row's sentence is the whole row
 POINTER = "CURRENT"
 LOCK = ".lock"
 MANIFEST = "manifest.json"

@@ -19,7 +19,7 @@ MAX_PASSAGE_CHARS = 300
 PASSAGE_OVERLAP_CHARS = 60
 SENTENCE_SEPARATORS = ["\n", "。", "；", ";", "！", "？", "，", ",", "、", ""]
 MIN_SENTENCE_CHARS = 6
-WINDOW, SENTENCE = "window", "sentence"
+WINDOW, SENTENCE, ROW = "window", "sentence", "row"
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]*")
 
 
@@ -34,13 +34,19 @@ class Passage:
     body: str  # verbatim slice of the clause text
     start: int  # span of body inside the clause text
     end: int
-    context: str  # region, document, heading path and title
-    granularity: str = WINDOW  # WINDOW (context + body) or SENTENCE (the bare sentence)
+    context: str  # region, document, heading path and title; for a ROW, the row read with its column names
+    # WINDOW (context + body), SENTENCE (the bare sentence) or ROW (a table row, the sentence-level unit of a table)
+    granularity: str = WINDOW
 
     @property
     def embed_text(self) -> str:
-        """What the encoder sees: context then body for a window, the sentence alone for a sentence."""
-        return self.body if self.granularity == SENTENCE else f"{self.context}\n{self.body}"
+        """What the encoder sees: context then body for a window, the sentence alone for a sentence, and for a
+        table row the row read out with its table's title and column names."""
+        if self.granularity == SENTENCE:
+            return self.body
+        if self.granularity == ROW:
+            return self.context
+        return f"{self.context}\n{self.body}"
 
     @property
     def content_hash(self) -> str:
@@ -99,6 +105,14 @@ def split_sentences(text: str, max_chars: int = MAX_PASSAGE_CHARS) -> list[tuple
     return spans
 
 
+def read_row(clause: Clause) -> str:
+    """A table row as one line of text: its table's title, then each named cell as column and value
+    ("专栏1质量强区建设主要发展指标：指标名称 单位地区生产总值能源消耗降低(%)；2025年 ﹝15﹞*；属性 约束性")."""
+    table = clause.heading_path[-1] if clause.heading_path else ""
+    cells = "；".join(f"{column} {value}" for column, value in clause.cells if value and column != "序号")
+    return f"{table}：{cells}" if table else cells
+
+
 def make_passages(
     clauses: Iterable[Clause],
     documents: dict[str, Document],
@@ -110,8 +124,15 @@ def make_passages(
     for clause in clauses:
         context = clause_context(clause, documents[clause.doc_id])
         windows = split_clause(clause.text, max_chars, overlap)
-        sentences = split_sentences(clause.text, max_chars)
-        for granularity, spans in ((WINDOW, windows), (SENTENCE, sentences)):
+        if clause.cells:
+            # A table row is one record: cut into sentences it falls apart into cells ("10 |", "约束性 |") that
+            # say nothing alone, so its sentence-level unit is the whole row, read with its column names.
+            small, reading = ROW, read_row(clause)
+            sentences = [(0, len(clause.text))]
+        else:
+            small, reading = SENTENCE, context
+            sentences = split_sentences(clause.text, max_chars)
+        for granularity, spans in ((WINDOW, windows), (small, sentences)):
             marker = "#" if granularity == WINDOW else "~"
             for position, (start, end) in enumerate(spans):
                 passages.append(
@@ -123,7 +144,7 @@ def make_passages(
                         body=clause.text[start:end],
                         start=start,
                         end=end,
-                        context=context,
+                        context=context if granularity == WINDOW else reading,
                         granularity=granularity,
                     )
                 )

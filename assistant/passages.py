@@ -128,7 +128,7 @@ def make_passages(
             # A table row is one record: cut into sentences it falls apart into cells ("10 |", "约束性 |") that
             # say nothing alone, so its sentence-level unit is the whole row, read with its column names.
             small, reading = ROW, read_row(clause)
-            sentences = [(0, len(clause.text))]
+            sentences = [(0, min(len(clause.text), max_chars))]  # the reading holds the whole row
         else:
             small, reading = SENTENCE, context
             sentences = split_sentences(clause.text, max_chars)

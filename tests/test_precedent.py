@@ -297,3 +297,10 @@ def test_paraphrased_draft_finds_the_one_stop_clause_in_three_regions(real_searc
     assert len(found) >= 3, [
         (g.region, [p.hit.clause.clause_id for p in g.precedents]) for g in result.groups
     ]
+
+
+@pytest.mark.model
+def test_a_province_filter_shows_the_precedents_of_both_its_cities(real_searcher):
+    result = find_precedents(real_searcher, INFRASTRUCTURE_DRAFT, region="广东省")
+    assert {g.region for g in result.groups} == {"广东省广州市", "广东省汕尾市"}
+    assert not result.notices

@@ -119,20 +119,20 @@ def make_passages(
     max_chars: int = MAX_PASSAGE_CHARS,
     overlap: int = PASSAGE_OVERLAP_CHARS,
 ) -> list[Passage]:
-    """Every clause's windows (no longer than max_chars) then its sentences, in corpus order."""
+    """Every clause's windows (no longer than max_chars) then its sentences (a table row: the row itself), in
+    corpus order."""
     passages = []
     for clause in clauses:
         context = clause_context(clause, documents[clause.doc_id])
         windows = split_clause(clause.text, max_chars, overlap)
         if clause.cells:
             # A table row is one record: cut into sentences it falls apart into cells ("10 |", "约束性 |") that
-            # say nothing alone, so its sentence-level unit is the whole row, read with its column names.
-            small, reading = ROW, read_row(clause)
-            sentences = [(0, min(len(clause.text), max_chars))]  # the reading holds the whole row
+            # say nothing alone, so its sentence-level unit is the whole row, read with its column names (the
+            # reading, not the body, holds the whole row when it is longer than a passage).
+            small = (ROW, [(0, min(len(clause.text), max_chars))], read_row(clause))
         else:
-            small, reading = SENTENCE, context
-            sentences = split_sentences(clause.text, max_chars)
-        for granularity, spans in ((WINDOW, windows), (small, sentences)):
+            small = (SENTENCE, split_sentences(clause.text, max_chars), context)
+        for granularity, spans, passage_context in ((WINDOW, windows, context), small):
             marker = "#" if granularity == WINDOW else "~"
             for position, (start, end) in enumerate(spans):
                 passages.append(
@@ -144,7 +144,7 @@ def make_passages(
                         body=clause.text[start:end],
                         start=start,
                         end=end,
-                        context=context if granularity == WINDOW else reading,
+                        context=passage_context,
                         granularity=granularity,
                     )
                 )

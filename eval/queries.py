@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +49,7 @@ class Query:
     line_number: int = 0
 
 
-def fingerprint(queries: Iterator[Query] | list[Query]) -> str:
+def fingerprint(queries: Iterable[Query]) -> str:
     """A short digest of the queries' ids, texts, filters and labels, in id order: a recorded score belongs to
     the set it was measured on, and the digest tells when that set has changed."""
     content = sorted(

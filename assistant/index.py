@@ -23,8 +23,10 @@ from .embedding import TOKEN_DTYPE, Embedder
 from .errors import IndexDamaged, IndexMismatch, IndexMissing
 from .normalize import for_matching
 from .passages import MAX_PASSAGE_CHARS, PASSAGE_OVERLAP_CHARS, Passage, make_passages
+from .questions import BankQuestion, bank_hash, read_bank, usable_questions
+from .regions import Gazetteer
 
-INDEX_FORMAT = 4  # 3: token vectors for late interaction; 4: a table row's sentence is the whole row
+INDEX_FORMAT = 5  # 3: token vectors; 4: a table row's sentence is the whole row; 5: the question bank
 POINTER = "CURRENT"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
@@ -36,6 +38,8 @@ TOKENS = "tokens.npy"  # float16 [tokens, dim]: every passage's token vectors, p
 TOKEN_OFFSETS = (
     "token_offsets.npy"  # int64 [passages + 1]: passage i's tokens are rows offsets[i]:offsets[i+1]
 )
+QUESTIONS = "questions.jsonl"  # the question bank's questions whose clauses the corpus has (questions.py)
+QUESTION_VECTORS = "question_vectors.npy"  # float32 [questions, dim]: each embedded as a query, places cut
 EMBED_BATCH = 32
 
 
@@ -51,6 +55,8 @@ class Manifest:
     documents: dict[str, str]  # doc_id → content hash
     passages: int
     tokens: int = 0  # token vectors stored for late interaction
+    questions: int = 0  # questions of the bank stored
+    questions_hash: str = ""  # digest of the bank file they came from ('' for none)
     normalized: bool = True
     format: int = INDEX_FORMAT
     package_version: str = PACKAGE_VERSION
@@ -69,6 +75,8 @@ class CorpusIndex:
     vectors: object  # faiss.Index; row i is passages[i]
     tokens: np.ndarray  # float16 token vectors of all passages (TOKENS)
     token_offsets: np.ndarray  # passage i's tokens are tokens[token_offsets[i]:token_offsets[i + 1]]
+    questions: list[BankQuestion] = field(default_factory=list)
+    question_vectors: np.ndarray | None = None  # float32 [questions, dim]
     clause_by_id: dict[str, Clause] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -168,6 +176,12 @@ def load_index(index_dir: Path, model: str | None = None) -> CorpusIndex:
         tokens = np.load(folder / TOKENS, allow_pickle=False)
         current = TOKEN_OFFSETS
         offsets = np.load(folder / TOKEN_OFFSETS, allow_pickle=False)
+        current = QUESTIONS
+        questions = [
+            BankQuestion(row["query"], tuple(row["positives"])) for row in _read_jsonl(folder / QUESTIONS)
+        ]
+        current = QUESTION_VECTORS
+        question_vectors = np.load(folder / QUESTION_VECTORS, allow_pickle=False)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError, EOFError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise IndexDamaged(f"{folder / current}: unreadable ({reason[:160]})") from error
@@ -179,7 +193,14 @@ def load_index(index_dir: Path, model: str | None = None) -> CorpusIndex:
     if vectors.d != manifest.dim:
         raise IndexDamaged(f"{folder / VECTORS}: vectors of size {vectors.d}, manifest says {manifest.dim}")
     _check_tokens(folder, tokens, offsets, manifest)
-    return CorpusIndex(folder, manifest, documents, clauses, passages, vectors, tokens, offsets)
+    if question_vectors.shape != (len(questions), manifest.dim) or len(questions) != manifest.questions:
+        raise IndexDamaged(
+            f"{folder / QUESTION_VECTORS}: holds {question_vectors.shape}, manifest says "
+            f"{manifest.questions} questions of size {manifest.dim}"
+        )
+    return CorpusIndex(
+        folder, manifest, documents, clauses, passages, vectors, tokens, offsets, questions, question_vectors
+    )
 
 
 def _check_tokens(folder: Path, tokens: np.ndarray, offsets: np.ndarray, manifest: Manifest) -> None:
@@ -200,7 +221,7 @@ def _check_tokens(folder: Path, tokens: np.ndarray, offsets: np.ndarray, manifes
         raise IndexDamaged(f"{folder / TOKEN_OFFSETS}: offsets do not cover {manifest.passages} passages")
 
 
-def is_current(index_dir: Path, documents: list[Document], model: str) -> bool:
+def is_current(index_dir: Path, documents: list[Document], model: str, questions_hash: str = "") -> bool:
     """True when the published index was built from exactly these documents with this model and parser."""
     try:
         manifest = read_manifest(index_dir)
@@ -213,6 +234,7 @@ def is_current(index_dir: Path, documents: list[Document], model: str) -> bool:
         and manifest.passage_overlap == PASSAGE_OVERLAP_CHARS
         and manifest.format == INDEX_FORMAT
         and manifest.documents == {d.doc_id: d.content_hash for d in documents}
+        and manifest.questions_hash == questions_hash
     )
 
 
@@ -304,6 +326,14 @@ def build_index(
                 bar.update(len(rows))
                 if on_progress:
                     on_progress(offset + len(rows), len(missing))
+        questions = usable_questions(read_bank(documents_dir), {clause.clause_id for clause in clauses})
+        places = Gazetteer.from_regions(document.region for document in documents)  # cut, as search does
+        question_vectors = np.zeros((len(questions), embedder.dim), dtype=np.float32)
+        for offset in range(0, len(questions), EMBED_BATCH):
+            batch = questions[offset : offset + EMBED_BATCH]
+            question_vectors[offset : offset + len(batch)] = embedder.embed_queries(
+                [for_matching(places.without_names(question.query)) or question.query for question in batch]
+            )
         vectors = faiss.IndexFlatIP(embedder.dim)
         vectors.add(matrix)
         token_offsets = np.zeros(len(passages) + 1, dtype=np.int64)
@@ -320,10 +350,19 @@ def build_index(
             documents={d.doc_id: d.content_hash for d in documents},
             passages=len(passages),
             tokens=len(token_matrix),
+            questions=len(questions),
+            questions_hash=bank_hash(documents_dir),
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         )
         folder = _publish(
-            index_dir, manifest, documents, clauses, passages, vectors, (token_matrix, token_offsets)
+            index_dir,
+            manifest,
+            documents,
+            clauses,
+            passages,
+            vectors,
+            (token_matrix, token_offsets),
+            (questions, question_vectors),
         )
     return BuildReport(
         folder=folder,
@@ -336,7 +375,7 @@ def build_index(
     )
 
 
-def _publish(index_dir, manifest, documents, clauses, passages, vectors, tokens) -> Path:
+def _publish(index_dir, manifest, documents, clauses, passages, vectors, tokens, questions) -> Path:
     """Write a new build folder, then switch the pointer to it in one atomic rename."""
     import faiss
 
@@ -353,6 +392,9 @@ def _publish(index_dir, manifest, documents, clauses, passages, vectors, tokens)
         token_matrix, token_offsets = tokens
         np.save(staging / TOKENS, token_matrix, allow_pickle=False)
         np.save(staging / TOKEN_OFFSETS, token_offsets, allow_pickle=False)
+        bank, question_vectors = questions
+        _write_jsonl(staging / QUESTIONS, [question.to_json() for question in bank])
+        np.save(staging / QUESTION_VECTORS, question_vectors, allow_pickle=False)
         (staging / MANIFEST).write_text(
             json.dumps(dataclasses.asdict(manifest), ensure_ascii=False, indent=1), encoding="utf-8"
         )

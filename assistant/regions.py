@@ -80,6 +80,13 @@ class Gazetteer:
                 start = text.find(alias, end)
         return found
 
+    def without_names(self, text: str) -> str:
+        """The text (simplified) with every corpus place name cut out, longest names first."""
+        text = to_simplified(text)
+        for alias in sorted(self.names, key=len, reverse=True):
+            text = text.replace(alias, "")
+        return text
+
     def children(self, path: str) -> list[str]:
         """Regions directly below a path."""
         depth = len(split_region(path))

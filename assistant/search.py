@@ -29,6 +29,7 @@ from .index import CorpusIndex, build_index, is_current, load_index
 from .lexical import Bm25Index, add_terms, domain_terms
 from .normalize import for_matching
 from .passages import WINDOW, Passage
+from .questions import bank_hash
 from .regions import Gazetteer, region_matches
 
 RETRIEVER_MODES = ("bm25", "dense", "hybrid", "late", "final")
@@ -44,7 +45,13 @@ RERANK_CANDIDATES = 64
 # development half of the gold set: late interaction over windows and over sentences, dense windows, BM25. The
 # best sentence weighs more than the best window: a sentence that answers the question beats a long clause whose
 # windows touch many topics (消费, 品牌, 质量 …) and so match a little of every question.
-RERANK_WEIGHTS = {"late_window": 0.3, "late_sentence": 0.4, "window": 0.1, "bm25": 0.2}
+RERANK_WEIGHTS = {"late_window": 0.3, "late_sentence": 0.4, "window": 0.1, "bm25": 0.2, "question": 0.2}
+# The question signal of the re-ranking: a clause scores by how far its closest bank question (questions.py)
+# comes above this quantile of the question's similarities over the whole bank, so only the bank's closest few
+# count; clauses without such a question score 0. Like with like: 「手头缺钱，能从银行借到钱吗？」 meets
+# 「银行能给专门的贷款吗？」 where the clause says 质量贷. Place names are cut from both sides first: two questions
+# about 广州 are not alike for naming it (a named place narrows the search by itself, see REGION_HINT_MAX_CHARS).
+QUESTION_LIFT_QUANTILE = 0.97
 # Pseudo-relevance feedback in late interaction (as ColBERT-PRF): the re-ranked best clause's tokens that match the
 # question best (but are not the question's own words) join the question's tokens, each at this weight, and the
 # candidates are scored again. A question in everyday words so borrows the document's wording for the other
@@ -267,6 +274,19 @@ class Searcher:
         self._tokens = _ClauseTokens(index, self._passage_clause)
         add_terms(domain_terms(clause.text for clause in index.clauses if not clause.is_furniture))
         self._lexical = Bm25Index([index.passages[row].embed_text for row in self._window_rows])
+        pairs = [
+            (number, clause_row[clause_id])
+            for number, question in enumerate(index.questions)
+            for clause_id in question.positives
+            if clause_id in clause_row
+        ]
+        self._bank_question = np.array([number for number, _ in pairs], dtype=np.int64)
+        self._bank_clause = np.array([row for _, row in pairs], dtype=np.int64)
+        self._question_vectors = (
+            index.question_vectors
+            if index.question_vectors is not None and len(pairs)
+            else np.zeros((0, index.manifest.dim), dtype=np.float32)
+        )
 
     @property
     def documents(self) -> list[Document]:
@@ -339,6 +359,18 @@ class Searcher:
         dense = np.empty(total, dtype=np.float32)
         dense[rows[0]] = scores[0]
         return dense
+
+    def _question_scores(self, text: str) -> np.ndarray:
+        """Each clause's lift from the question bank: its closest question's cosine with the user's question
+        above QUESTION_LIFT_QUANTILE of the bank's (0 for clauses without questions, or with none above it)."""
+        scores = np.zeros(len(self.index.clauses), dtype=np.float64)
+        if not len(self._question_vectors):
+            return scores
+        vector, _ = self.query_embedding(for_matching(self.gazetteer.without_names(text)) or text)
+        similarity = (self._question_vectors @ vector[0]).astype(np.float64)
+        lift = np.maximum(similarity - np.quantile(similarity, QUESTION_LIFT_QUANTILE), 0.0)
+        np.maximum.at(scores, self._bank_clause, lift[self._bank_question])
+        return scores
 
     def _lexical_scores(self, text: str) -> np.ndarray:
         scores = np.zeros(len(self.index.passages), dtype=np.float32)
@@ -414,6 +446,7 @@ class Searcher:
         window_scores, best_window = self._per_clause(dense, self._window_rows)
         sentence_scores, best_sentence = self._per_clause(dense, self._sentence_rows)
         lexical_scores, _ = self._per_clause(self._lexical_scores(text), self._window_rows)
+        question_scores = self._question_scores(text)
         fused = (
             FUSION_WEIGHTS["window"] * _unit_scale(window_scores)
             + FUSION_WEIGHTS["sentence"] * _unit_scale(sentence_scores)
@@ -422,7 +455,7 @@ class Searcher:
         rules = self._question_rules(query, region, document)
         first = self._final_adjustments(fused, rules)
         best = np.where(best_sentence >= 0, best_sentence, best_window)
-        signals = {"window": window_scores, "bm25": lexical_scores}
+        signals = {"window": window_scores, "bm25": lexical_scores, "question": question_scores}
         scores, best = self._rerank(text, first, best, signals, allowed, rules)
         if region is None and document is None and rules.named is None:
             scores = self._each_region_first(scores)
@@ -651,7 +684,7 @@ def open_searcher(config: Config | None = None, show_progress: bool = False) -> 
     config = config or Config.from_env()
     embedder = load_embedder(config)
     documents = load_catalog(config.documents_dir)
-    if not is_current(config.index_dir, documents, embedder.model_name):
+    if not is_current(config.index_dir, documents, embedder.model_name, bank_hash(config.documents_dir)):
         build_index(
             config.documents_dir, config.index_dir, embedder, show_progress=show_progress, documents=documents
         )

@@ -49,8 +49,10 @@ RERANK_WEIGHTS = {"late_window": 0.3, "late_sentence": 0.4, "window": 0.1, "bm25
 # The question signal of the re-ranking: a clause scores by how far its closest bank question (questions.py)
 # comes above this quantile of the question's similarities over the whole bank, so only the bank's closest few
 # count; clauses without such a question score 0. Like with like: 「手头缺钱，能从银行借到钱吗？」 meets
-# 「银行能给专门的贷款吗？」 where the clause says 质量贷. Place names are cut from both sides first: two questions
-# about 广州 are not alike for naming it (a named place narrows the search by itself, see REGION_HINT_MAX_CHARS).
+# 「银行能给专门的贷款吗？」 where the clause says 质量贷. The bank's questions are embedded with place names cut
+# (two questions about 广州 are not alike for naming it), and a question that names a place does without the
+# bank: it is narrowed to that region's clauses (REGION_HINT_MAX_CHARS), and cutting the name from it too would
+# cost a second pass through the encoder.
 QUESTION_LIFT_QUANTILE = 0.97
 # Pseudo-relevance feedback in late interaction (as ColBERT-PRF): the re-ranked best clause's tokens that match the
 # question best (but are not the question's own words) join the question's tokens, each at this weight, and the
@@ -366,7 +368,7 @@ class Searcher:
         scores = np.zeros(len(self.index.clauses), dtype=np.float64)
         if not len(self._question_vectors):
             return scores
-        vector, _ = self.query_embedding(for_matching(self.gazetteer.without_names(text)) or text)
+        vector, _ = self.query_embedding(text)
         similarity = (self._question_vectors @ vector[0]).astype(np.float64)
         lift = np.maximum(similarity - np.quantile(similarity, QUESTION_LIFT_QUANTILE), 0.0)
         np.maximum.at(scores, self._bank_clause, lift[self._bank_question])
@@ -446,7 +448,6 @@ class Searcher:
         window_scores, best_window = self._per_clause(dense, self._window_rows)
         sentence_scores, best_sentence = self._per_clause(dense, self._sentence_rows)
         lexical_scores, _ = self._per_clause(self._lexical_scores(text), self._window_rows)
-        question_scores = self._question_scores(text)
         fused = (
             FUSION_WEIGHTS["window"] * _unit_scale(window_scores)
             + FUSION_WEIGHTS["sentence"] * _unit_scale(sentence_scores)
@@ -455,6 +456,11 @@ class Searcher:
         rules = self._question_rules(query, region, document)
         first = self._final_adjustments(fused, rules)
         best = np.where(best_sentence >= 0, best_sentence, best_window)
+        # A question that names a place is narrowed to that region's clauses; there the bank's questions, which
+        # name places too, would be alike for the place rather than the topic, so they stay out.
+        question_scores = (
+            self._question_scores(text) if rules.named is None else np.zeros(len(self.index.clauses))
+        )
         signals = {"window": window_scores, "bm25": lexical_scores, "question": question_scores}
         scores, best = self._rerank(text, first, best, signals, allowed, rules)
         if region is None and document is None and rules.named is None:

@@ -87,12 +87,10 @@ def test_furniture_is_ranked_last(hashing_searcher):
 
 @pytest.mark.model
 def test_guangzhou_question_finds_guangzhou_at_rank_one(real_searcher):
-    hits = real_searcher.search(GUANGZHOU_QUESTION, top_k=5).hits
-    assert {hit.document.region for hit in hits} == {"广东省广州市"}
-    assert hits[0].document.status == "draft" and hits[0].clause.title
-    # The clause on 生产性服务 is among the first five, not always first: the question bank lifts clauses whose
-    # questions are about 质量提升 in general (docs/retrieval.md, "The question bank").
-    assert any("生产性服务" in hit.clause.text for hit in hits)
+    hit = real_searcher.search(GUANGZHOU_QUESTION, top_k=5).hits[0]
+    assert hit.document.region == "广东省广州市"
+    assert "生产性服务" in hit.clause.text
+    assert hit.document.status == "draft" and hit.clause.title
 
 
 # One paraphrased question per seed document, with a phrase of the clause that answers it.

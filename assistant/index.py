@@ -329,10 +329,12 @@ def build_index(
         questions = usable_questions(read_bank(documents_dir), {clause.clause_id for clause in clauses})
         places = Gazetteer.from_regions(document.region for document in documents)  # cut, as search does
         question_vectors = np.zeros((len(questions), embedder.dim), dtype=np.float32)
-        for offset in range(0, len(questions), EMBED_BATCH):
-            batch = questions[offset : offset + EMBED_BATCH]
-            question_vectors[offset : offset + len(batch)] = embedder.embed_queries(
-                [for_matching(places.without_names(question.query)) or question.query for question in batch]
+        if questions:
+            question_vectors[:] = embedder.embed_queries(
+                [
+                    for_matching(places.without_names(question.query)) or question.query
+                    for question in questions
+                ]
             )
         vectors = faiss.IndexFlatIP(embedder.dim)
         vectors.add(matrix)

@@ -48,3 +48,13 @@ def test_real_tokens_leave_out_special_tokens_the_prompt_and_punctuation(real_em
         assert np.allclose(np.linalg.norm(tokens.astype(np.float32), axis=1), 1.0, atol=1e-2)
     _, (query_tokens,) = real_embedder.embed_queries_with_tokens(["？！。"])
     assert query_tokens.shape == (0, real_embedder.dim)
+
+
+@pytest.mark.model
+def test_many_questions_at_once_get_the_vectors_each_gets_alone(real_embedder):
+    questions = [
+        f"第{number}个问题：企业想把产品做好但手头缺钱" + "怎么办" * (number % 4) for number in range(12)
+    ]
+    together = real_embedder.embed_queries(questions)  # the question bank's path: batched by length
+    alone = np.concatenate([real_embedder.embed_queries([question]) for question in questions])
+    assert together.shape == alone.shape and np.abs(together - alone).max() < 1e-4

@@ -250,20 +250,51 @@ def _locked(index_dir: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _reusable_vectors(index_dir: Path, embedder: Embedder) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Vector and token vectors of each passage of the published index, keyed by content hash, if it was
-    built by the same model."""
+def _previous_index(index_dir: Path, embedder: Embedder) -> CorpusIndex | None:
+    """The published index, if it was built by the same model (its vectors can be reused)."""
     try:
         previous = load_index(index_dir, model=embedder.model_name)
     except (IndexMissing, IndexDamaged, IndexMismatch):
-        return {}
-    if previous.manifest.dim != embedder.dim:
+        return None
+    return previous if previous.manifest.dim == embedder.dim else None
+
+
+def _reusable_vectors(previous: CorpusIndex | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Vector and token vectors of each passage of the previous index, keyed by content hash."""
+    if previous is None:
         return {}
     matrix = previous.vectors.reconstruct_n(0, previous.vectors.ntotal)
     return {
         passage.content_hash: (matrix[row], previous.passage_tokens(row))
         for row, passage in enumerate(previous.passages)
     }
+
+
+def _reusable_question_vectors(previous: CorpusIndex | None) -> dict[str, np.ndarray]:
+    """The vector of each bank question of the previous index, keyed by the text that was embedded."""
+    if previous is None or previous.question_vectors is None:
+        return {}
+    rows = _read_jsonl(previous.folder / QUESTIONS)
+    return {
+        row["embedded"]: vector
+        for row, vector in zip(rows, previous.question_vectors, strict=True)
+        if row.get("embedded")
+    }
+
+
+def _embed_questions(
+    questions: list[BankQuestion], places: Gazetteer, embedder: Embedder, known: dict[str, np.ndarray]
+) -> tuple[list[str], np.ndarray]:
+    """The text embedded for each bank question (places cut, as search does) and its vector, reusing known ones."""
+    texts = [for_matching(places.without_names(question.query)) or question.query for question in questions]
+    vectors = np.zeros((len(questions), embedder.dim), dtype=np.float32)
+    missing = [row for row, text in enumerate(texts) if text not in known]
+    for row, text in enumerate(texts):
+        if text in known:
+            vectors[row] = known[text]
+    if missing:
+        vectors[missing] = embedder.embed_queries([texts[row] for row in missing])
+    return texts, vectors
 
 
 def parse_corpus(documents: list[Document]) -> list[Clause]:
@@ -306,7 +337,8 @@ def build_index(
     with _locked(index_dir):
         clauses = parse_corpus(documents)
         passages = make_passages(clauses, {d.doc_id: d for d in documents})
-        known = {} if rebuild else _reusable_vectors(index_dir, embedder)
+        previous = None if rebuild else _previous_index(index_dir, embedder)
+        known = _reusable_vectors(previous)
         missing = [i for i, p in enumerate(passages) if p.content_hash not in known]
         missing.sort(key=lambda i: len(passages[i].embed_text))  # similar lengths batch with little padding
         matrix = np.zeros((len(passages), embedder.dim), dtype=np.float32)
@@ -327,15 +359,10 @@ def build_index(
                 if on_progress:
                     on_progress(offset + len(rows), len(missing))
         questions = usable_questions(read_bank(documents_dir), {clause.clause_id for clause in clauses})
-        places = Gazetteer.from_regions(document.region for document in documents)  # cut, as search does
-        question_vectors = np.zeros((len(questions), embedder.dim), dtype=np.float32)
-        if questions:
-            question_vectors[:] = embedder.embed_queries(
-                [
-                    for_matching(places.without_names(question.query)) or question.query
-                    for question in questions
-                ]
-            )
+        places = Gazetteer.from_regions(document.region for document in documents)
+        embedded, question_vectors = _embed_questions(
+            questions, places, embedder, _reusable_question_vectors(previous)
+        )
         vectors = faiss.IndexFlatIP(embedder.dim)
         vectors.add(matrix)
         token_offsets = np.zeros(len(passages) + 1, dtype=np.int64)
@@ -364,7 +391,7 @@ def build_index(
             passages,
             vectors,
             (token_matrix, token_offsets),
-            (questions, question_vectors),
+            (questions, embedded, question_vectors),
         )
     return BuildReport(
         folder=folder,
@@ -394,8 +421,11 @@ def _publish(index_dir, manifest, documents, clauses, passages, vectors, tokens,
         token_matrix, token_offsets = tokens
         np.save(staging / TOKENS, token_matrix, allow_pickle=False)
         np.save(staging / TOKEN_OFFSETS, token_offsets, allow_pickle=False)
-        bank, question_vectors = questions
-        _write_jsonl(staging / QUESTIONS, [question.to_json() for question in bank])
+        bank, embedded, question_vectors = questions
+        _write_jsonl(
+            staging / QUESTIONS,
+            [{**question.to_json(), "embedded": text} for question, text in zip(bank, embedded, strict=True)],
+        )
         np.save(staging / QUESTION_VECTORS, question_vectors, allow_pickle=False)
         (staging / MANIFEST).write_text(
             json.dumps(dataclasses.asdict(manifest), ensure_ascii=False, indent=1), encoding="utf-8"

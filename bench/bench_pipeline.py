@@ -168,8 +168,10 @@ def main() -> None:
             }
 
         report["precedent_500_chars_ms"] = measure_precedent(searcher)
-        report["upload_30kb_to_searchable_s"] = measure_upload(searcher, Path(scratch))
+        # the app before the upload: after it the scratch index holds a document the app's folder lacks, and
+        # the app would start by rebuilding the index
         report.update(measure_app(Path(scratch) / "index", args.queries))
+        report["upload_30kb_to_searchable_s"] = measure_upload(searcher, Path(scratch))
     report["bench_process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(report, ensure_ascii=False, indent=1))
 

@@ -111,3 +111,36 @@ def test_a_bank_question_like_the_users_lifts_its_clause(tmp_path):
     assert (
         rank(searcher, f"广州{QUESTION}") == before_named
     )  # a question naming a place does without the bank
+
+
+class CountingEmbedder(HashingEmbedder):
+    """Counts the bank questions it is asked to embed (the hashing embedder embeds passages as queries too)."""
+
+    def __init__(self, bank_texts: set[str]) -> None:
+        super().__init__()
+        self.bank_texts = bank_texts
+        self.questions = 0
+
+    def embed_queries(self, texts):
+        self.questions += sum(text in self.bank_texts for text in texts)
+        return super().embed_queries(texts)
+
+
+def test_a_rebuild_embeds_only_the_bank_questions_that_changed(tmp_path):
+    documents = write_corpus(tmp_path / "documents", SMALL)
+    bank = [
+        {"query": QUESTION, "positives": ["alpha:二.（一）.1"]},
+        {"query": "去哪里旅游好", "positives": ["alpha:二.（一）"]},
+    ]
+    write_bank(documents, bank)
+    embedder = CountingEmbedder({QUESTION, "去哪里旅游好", "哪里的风景最好"})
+    build_index(documents, tmp_path / "index", embedder)
+    assert embedder.questions == 2
+    build_index(documents, tmp_path / "index", embedder)
+    assert embedder.questions == 2  # nothing changed: both reused
+    write_bank(documents, [bank[0], {"query": "哪里的风景最好", "positives": ["alpha:二.（一）"]}])
+    build_index(documents, tmp_path / "index", embedder)
+    assert embedder.questions == 3
+    index = load_index(tmp_path / "index", model=embedder.model_name)
+    fresh = HashingEmbedder().embed_queries([for_matching(q.query) for q in index.questions])
+    assert (abs(index.question_vectors - fresh) < 1e-6).all()

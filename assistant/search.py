@@ -47,13 +47,13 @@ RERANK_CANDIDATES = 64
 # windows touch many topics (消费, 品牌, 质量 …) and so match a little of every question.
 RERANK_WEIGHTS = {"late_window": 0.3, "late_sentence": 0.4, "window": 0.1, "bm25": 0.2, "question": 0.2}
 # The question signal of the re-ranking: a clause scores by how far its closest bank question (questions.py)
-# comes above this quantile of the question's similarities over the whole bank, so only the bank's closest few
+# comes above this quantile of the question's similarities over the whole bank, so only the bank's closest 1%
 # count; clauses without such a question score 0. Like with like: 「手头缺钱，能从银行借到钱吗？」 meets
 # 「银行能给专门的贷款吗？」 where the clause says 质量贷. The bank's questions are embedded with place names cut
 # (two questions about 广州 are not alike for naming it), and a question that names a place does without the
 # bank: it is narrowed to that region's clauses (REGION_HINT_MAX_CHARS), and cutting the name from it too would
 # cost a second pass through the encoder.
-QUESTION_LIFT_QUANTILE = 0.97
+QUESTION_LIFT_QUANTILE = 0.99
 # Pseudo-relevance feedback in late interaction (as ColBERT-PRF): the re-ranked best clause's tokens that match the
 # question best (but are not the question's own words) join the question's tokens, each at this weight, and the
 # candidates are scored again. A question in everyday words so borrows the document's wording for the other

@@ -77,6 +77,7 @@ class CorpusIndex:
     token_offsets: np.ndarray  # passage i's tokens are tokens[token_offsets[i]:token_offsets[i + 1]]
     questions: list[BankQuestion] = field(default_factory=list)
     question_vectors: np.ndarray | None = None  # float32 [questions, dim]
+    question_texts: tuple[str, ...] = ()  # the text embedded for each question (places cut)
     clause_by_id: dict[str, Clause] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -177,9 +178,9 @@ def load_index(index_dir: Path, model: str | None = None) -> CorpusIndex:
         current = TOKEN_OFFSETS
         offsets = np.load(folder / TOKEN_OFFSETS, allow_pickle=False)
         current = QUESTIONS
-        questions = [
-            BankQuestion(row["query"], tuple(row["positives"])) for row in _read_jsonl(folder / QUESTIONS)
-        ]
+        question_rows = _read_jsonl(folder / QUESTIONS)
+        questions = [BankQuestion(row["query"], tuple(row["positives"])) for row in question_rows]
+        question_texts = tuple(row.get("embedded", "") for row in question_rows)
         current = QUESTION_VECTORS
         question_vectors = np.load(folder / QUESTION_VECTORS, allow_pickle=False)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError, EOFError) as error:
@@ -199,7 +200,17 @@ def load_index(index_dir: Path, model: str | None = None) -> CorpusIndex:
             f"{manifest.questions} questions of size {manifest.dim}"
         )
     return CorpusIndex(
-        folder, manifest, documents, clauses, passages, vectors, tokens, offsets, questions, question_vectors
+        folder,
+        manifest,
+        documents,
+        clauses,
+        passages,
+        vectors,
+        tokens,
+        offsets,
+        questions,
+        question_vectors,
+        question_texts,
     )
 
 
@@ -274,11 +285,10 @@ def _reusable_question_vectors(previous: CorpusIndex | None) -> dict[str, np.nda
     """The vector of each bank question of the previous index, keyed by the text that was embedded."""
     if previous is None or previous.question_vectors is None:
         return {}
-    rows = _read_jsonl(previous.folder / QUESTIONS)
     return {
-        row["embedded"]: vector
-        for row, vector in zip(rows, previous.question_vectors, strict=True)
-        if row.get("embedded")
+        text: vector
+        for text, vector in zip(previous.question_texts, previous.question_vectors, strict=True)
+        if text
     }
 
 

@@ -58,9 +58,8 @@ def test_the_shipped_bank_answers_with_real_clauses_and_shares_no_wording_with_t
     assert len({q.query for q in questions}) == len(questions)
     known = {clause.clause_id for clause in hashing_searcher.index.clauses}
     assert {p for q in questions for p in q.positives} <= known
-    assert (
-        len({p for q in questions for p in q.positives}) >= 220
-    )  # nearly every clause that answers anything
+    # nearly every clause that answers anything
+    assert len({p for q in questions for p in q.positives}) >= 220
     assert len(hashing_searcher.index.questions) == len(questions)
 
     def runs(text: str) -> set[str]:
@@ -68,9 +67,8 @@ def test_the_shipped_bank_answers_with_real_clauses_and_shares_no_wording_with_t
         return {text[i : i + 8] for i in range(len(text) - 7)}
 
     gold = set().union(*(runs(query.text) for query in load_queries(ROOT / "eval" / "gold.jsonl")))
-    assert not [
-        q.query for q in questions if runs(q.query) & gold
-    ]  # the bank was not written from the gold set
+    # the bank was not written from the gold set
+    assert not [q.query for q in questions if runs(q.query) & gold]
 
 
 def test_the_index_keeps_the_bank_and_knows_when_it_changed(tmp_path):

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from assistant import search
 from assistant.config import ROOT, Config
 from assistant.embedding import HashingEmbedder
 from assistant.errors import DocumentError
@@ -85,7 +86,7 @@ def test_the_index_keeps_the_bank_and_knows_when_it_changed(tmp_path):
     assert not is_current(tmp_path / "index", catalog, embedder.model_name, bank_hash(documents))
 
 
-def test_a_bank_question_like_the_users_lifts_its_clause(tmp_path):
+def test_a_bank_question_like_the_users_lifts_its_clause(tmp_path, monkeypatch):
     documents = write_corpus(tmp_path / "documents", SMALL)
     config = Config(documents_dir=documents, index_dir=tmp_path / "index", model="hashing")
     target = "alpha:二.（一）.1"
@@ -94,7 +95,13 @@ def test_a_bank_question_like_the_users_lifts_its_clause(tmp_path):
         return [hit.clause.clause_id for hit in searcher.search(query).hits].index(target)
 
     plain = open_searcher(config)
+    pasted = (
+        f"{QUESTION}。"
+        + "起草本地文件时，想看看各地对这类事情的规定、做法和分工，请列出可以参考的条款原文" * 2
+    )
+    assert len(pasted) > search.QUESTION_BANK_MAX_CHARS
     before, before_named = rank(plain, QUESTION), rank(plain, f"广州{QUESTION}")
+    before_pasted = rank(plain, pasted)
     write_bank(
         documents,
         [
@@ -106,9 +113,11 @@ def test_a_bank_question_like_the_users_lifts_its_clause(tmp_path):
     searcher = open_searcher(config)  # the changed bank rebuilds the index
     assert len(searcher.index.questions) == 3
     assert before > 0 and rank(searcher, QUESTION) < before
-    assert (
-        rank(searcher, f"广州{QUESTION}") == before_named
-    )  # a question naming a place does without the bank
+    # a question naming a place does without the bank, and so does a pasted paragraph, which it would lift
+    assert rank(searcher, f"广州{QUESTION}") == before_named
+    assert rank(searcher, pasted) == before_pasted
+    monkeypatch.setattr(search, "QUESTION_BANK_MAX_CHARS", 10_000)
+    assert rank(searcher, pasted) < before_pasted
 
 
 class CountingEmbedder(HashingEmbedder):

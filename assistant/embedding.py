@@ -44,13 +44,17 @@ class Embedder(Protocol):
 
 
 QUERY_BATCH_MIN = 8  # more questions than this at once are embedded in length-sorted batches
+# Texts per forward pass. On two cores the corpus's 300 longest passages (≈ 240 tokens) go through 13% sooner in
+# batches of 16 than of 32 (a smaller batch's activations stay in cache; 8 is no sooner), the whole cold build about
+# 5% sooner; the bank's short questions take the same time either way.
+ENCODE_BATCH = 16
 
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, with its query/passage prompts, returning L2-normalised float32."""
 
     def __init__(
-        self, model_name: str, model_path: str, batch_size: int = 32, onnx_cache: Path | None = None
+        self, model_name: str, model_path: str, batch_size: int = ENCODE_BATCH, onnx_cache: Path | None = None
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -350,7 +350,10 @@ def build_index(
         previous = None if rebuild else _previous_index(index_dir, embedder)
         known = _reusable_vectors(previous)
         missing = [i for i, p in enumerate(passages) if p.content_hash not in known]
-        missing.sort(key=lambda i: len(passages[i].embed_text))  # similar lengths batch with little padding
+        texts = {i: for_matching(passages[i].embed_text) for i in missing}
+        missing.sort(
+            key=lambda i: embedder.count_tokens(texts[i])
+        )  # similar lengths batch with little padding
         matrix = np.zeros((len(passages), embedder.dim), dtype=np.float32)
         passage_tokens: list[np.ndarray] = [np.zeros((0, embedder.dim), dtype=TOKEN_DTYPE)] * len(passages)
         for row, passage in enumerate(passages):
@@ -359,9 +362,7 @@ def build_index(
         with _progress_bar(len(missing), show_progress) as bar:
             for offset in range(0, len(missing), EMBED_BATCH):
                 rows = missing[offset : offset + EMBED_BATCH]
-                vectors, tokens = embedder.embed_passages_with_tokens(
-                    [for_matching(passages[i].embed_text) for i in rows]
-                )
+                vectors, tokens = embedder.embed_passages_with_tokens([texts[i] for i in rows])
                 matrix[rows] = vectors
                 for row, row_tokens in zip(rows, tokens, strict=True):
                     passage_tokens[row] = row_tokens.astype(TOKEN_DTYPE)

@@ -58,3 +58,16 @@ def test_many_questions_at_once_get_the_vectors_each_gets_alone(real_embedder):
     together = real_embedder.embed_queries(questions)  # the question bank's path: batched by length
     alone = np.concatenate([real_embedder.embed_queries([question]) for question in questions])
     assert together.shape == alone.shape and np.abs(together - alone).max() < 1e-4
+
+
+@pytest.mark.model
+def test_passages_batched_by_length_come_back_in_their_own_order(real_embedder):
+    # More texts than one batch, longest first, so sorting by tokens reorders them across batches.
+    passages = [
+        "加快建设检验检测中心" + "，提升计量测试服务能力" * (20 - number) + f"（第{number}项）。"
+        for number in range(real_embedder.batch_size + 4)
+    ]
+    together, together_tokens = real_embedder.embed_passages_with_tokens(passages)
+    alone = [real_embedder.embed_passages_with_tokens([passage]) for passage in passages]
+    assert np.abs(together - np.concatenate([vectors for vectors, _ in alone])).max() < 1e-4
+    assert [len(tokens) for tokens in together_tokens] == [len(tokens[0]) for _, tokens in alone]

@@ -74,11 +74,16 @@ def command_run(queries_path: Path, output: Path, top_k: int, mode: str, searche
 
 
 def _regions(queries: Sequence[Query]) -> dict[str, str]:
+    from assistant.regions import Gazetteer
+
     from .corpus import load_corpus
     from .metrics import query_region
 
     corpus = load_corpus()
-    return {query.query_id: query_region(query, corpus.region_of, corpus.regions) for query in queries}
+    resolve = Gazetteer.from_regions(corpus.regions.values()).resolve
+    return {
+        query.query_id: query_region(query, corpus.region_of, corpus.regions, resolve) for query in queries
+    }
 
 
 def command_score(queries_path: Path, run_path: Path) -> int:
@@ -87,6 +92,16 @@ def command_score(queries_path: Path, run_path: Path) -> int:
     from .report import breakdown_tables
 
     queries = load_queries(queries_path)
+    labelled = [query for query in queries if query.labels]
+    if not labelled:
+        raise EvalInputError(f'{queries_path}: no query has labels ("relevant"); there is nothing to score')
+    if len(labelled) < len(queries):
+        # As in trec_eval: a query nobody judged has no score, rather than a score of 0.
+        print(
+            f"note: {len(queries) - len(labelled)} queries have no labels; left out of the scores",
+            file=sys.stderr,
+        )
+    queries = labelled
     run = load_run(run_path)
     scores, missing = score_run(queries, run)
     if missing:

@@ -90,16 +90,23 @@ def mean_scores(scores: Iterable[QueryScores]) -> tuple[float, ...]:
     return tuple(sum(column) / len(rows) for column in zip(*rows, strict=True))
 
 
-def query_region(query: Query, region_of_label: Callable[[str], str | None], region_of_document: dict) -> str:
+def query_region(
+    query: Query,
+    region_of_label: Callable[[str], str | None],
+    region_of_document: dict,
+    resolve_region: Callable[[str], str | None] | None = None,
+) -> str:
     """The region a query is reported under.
 
-    Rule: the region of ``filters.document`` if given; else ``filters.region`` as written; else the one region
+    Rule: the region of ``filters.document`` if given; else ``filters.region`` as the full path it stands for
+    (``resolve_region``: 廣東省 and 广东 are both 广东省), as written when it stands for none; else the one region
     that holds all of the query's grade-2 labels; else ``多地区`` (labels in several regions, or unknown).
     """
     if query.filters.get("document") in region_of_document:
         return region_of_document[query.filters["document"]]
     if query.filters.get("region"):
-        return query.filters["region"]
+        written = query.filters["region"]
+        return (resolve_region(written) if resolve_region else None) or written
     regions = {region_of_label(label.contains) for label in query.labels if label.grade == 2}
     if len(regions) == 1 and None not in regions:
         return regions.pop()

@@ -62,10 +62,14 @@ def fingerprint(queries: Iterable[Query]) -> str:
 def read_jsonl(path: Path) -> Iterator[tuple[int, object]]:
     """Yield (1-based line number, decoded JSON value) for every non-blank line of a JSONL file."""
     try:
-        content = path.read_text(encoding="utf-8")
+        content = path.read_text(
+            encoding="utf-8-sig"
+        )  # a leading byte-order mark (Windows editors) is skipped
     except FileNotFoundError:
         raise EvalInputError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise EvalInputError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
+    except OSError as error:
         raise EvalInputError(f"{path}: cannot read ({error})") from None
     for number, line in enumerate(content.splitlines(), start=1):
         if not line.strip():

@@ -176,6 +176,53 @@ def test_score_counts_queries_missing_from_the_run(tmp_path, capsys):
     assert "| all | 2 | 0.500 |" in captured.out
 
 
+def test_score_leaves_out_queries_without_labels(tmp_path, capsys):
+    # A held-out file may carry queries nobody judged: they get no score, rather than a score of 0.
+    unjudged = {"id": "u1", "query": "广州的标准化怎么做", "filters": {"region": "廣東"}}
+    queries = write_queries(tmp_path / "q.jsonl", [QUERIES[0], unjudged])
+    run = tmp_path / "run.jsonl"
+    run.write_text(
+        "".join(
+            json.dumps({"id": query_id, "results": [{"rank": 1, "text": DEADLINE}]}) + "\n"
+            for query_id in ("n1", "u1")
+        ),
+        encoding="utf-8",
+    )
+    assert main(["score", "--queries", str(queries), "--run", str(run)]) == 0
+    captured = capsys.readouterr()
+    assert "1 queries have no labels; left out of the scores" in captured.err
+    assert "| all | 1 | 1.000 |" in captured.out
+
+
+def test_score_with_no_labelled_query_is_a_one_line_error(tmp_path, capsys):
+    queries = write_queries(tmp_path / "q.jsonl", [{"id": "u1", "query": "广州的标准化怎么做"}])
+    run = tmp_path / "run.jsonl"
+    run.write_text(json.dumps({"id": "u1", "results": []}) + "\n", encoding="utf-8")
+    assert main(["score", "--queries", str(queries), "--run", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no query has labels" in err
+
+
+def test_score_groups_a_region_filter_by_the_path_it_stands_for(tmp_path, capsys):
+    # 廣東省 (traditional) and 广东 (short name) are both the province 广东省: one row, not three.
+    entries = [
+        {**QUERIES[0], "id": f"r{number}", "filters": {"region": name}}
+        for number, name in enumerate(("广东省", "廣東省", "广东"))
+    ]
+    queries = write_queries(tmp_path / "q.jsonl", entries)
+    run = tmp_path / "run.jsonl"
+    run.write_text(
+        "".join(
+            json.dumps({"id": entry["id"], "results": [{"rank": 1, "text": DEADLINE}]}) + "\n"
+            for entry in entries
+        ),
+        encoding="utf-8",
+    )
+    assert main(["score", "--queries", str(queries), "--run", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "| 广东省 | 3 |" in out and "廣東" not in out
+
+
 def test_bad_json_line_is_one_line_error(tmp_path, capsys):
     queries = tmp_path / "bad.jsonl"
     queries.write_text(json.dumps(QUERIES[0], ensure_ascii=False) + "\n{not json\n", encoding="utf-8")
@@ -183,6 +230,27 @@ def test_bad_json_line_is_one_line_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert f"{queries}:2: bad JSON" in err
+
+
+def test_query_file_with_a_byte_order_mark_and_crlf_lines_is_read(tmp_path, capsys):
+    # What Notepad saves: a UTF-8 byte-order mark and Windows line ends.
+    queries = tmp_path / "q.jsonl"
+    lines = [json.dumps(entry, ensure_ascii=False) for entry in QUERIES[:2]]
+    queries.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8") + b"\r\n")
+    run = tmp_path / "run.jsonl"
+    run.write_text(
+        json.dumps({"id": "n1", "results": [{"rank": 1, "text": DEADLINE}]}) + "\n", encoding="utf-8"
+    )
+    assert main(["score", "--queries", str(queries), "--run", str(run)]) == 0
+    assert "| all | 2 | 0.500 |" in capsys.readouterr().out
+
+
+def test_query_file_in_gbk_is_a_one_line_error(tmp_path, capsys):
+    queries = tmp_path / "q.jsonl"
+    queries.write_bytes((json.dumps(QUERIES[0], ensure_ascii=False) + "\n").encode("gbk"))
+    assert main(["score", "--queries", str(queries), "--run", str(tmp_path / "run.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not UTF-8 text" in err
 
 
 def test_missing_file_and_unknown_mode_are_one_line_errors(tmp_path, searcher, capsys):

@@ -62,9 +62,8 @@ def fingerprint(queries: Iterable[Query]) -> str:
 def read_jsonl(path: Path) -> Iterator[tuple[int, object]]:
     """Yield (1-based line number, decoded JSON value) for every non-blank line of a JSONL file."""
     try:
-        content = path.read_text(
-            encoding="utf-8-sig"
-        )  # a leading byte-order mark (Windows editors) is skipped
+        # utf-8-sig: a leading byte-order mark, as Windows editors save one, is skipped
+        content = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise EvalInputError(f"{path}: file not found") from None
     except UnicodeDecodeError as error:

@@ -94,7 +94,7 @@ def query_region(
     query: Query,
     region_of_label: Callable[[str], str | None],
     region_of_document: dict,
-    resolve_region: Callable[[str], str | None] | None = None,
+    resolve_region: Callable[[str], str | None],
 ) -> str:
     """The region a query is reported under.
 
@@ -105,8 +105,7 @@ def query_region(
     if query.filters.get("document") in region_of_document:
         return region_of_document[query.filters["document"]]
     if query.filters.get("region"):
-        written = query.filters["region"]
-        return (resolve_region(written) if resolve_region else None) or written
+        return resolve_region(query.filters["region"]) or query.filters["region"]
     regions = {region_of_label(label.contains) for label in query.labels if label.grade == 2}
     if len(regions) == 1 and None not in regions:
         return regions.pop()

@@ -85,6 +85,15 @@ def write_queries(path: Path, entries: list[dict]) -> Path:
     return path
 
 
+def write_run(path: Path, results: dict[str, list[str]]) -> Path:
+    """A run file: each query id with the texts of its results, best first."""
+    entries = [
+        {"id": query_id, "results": [{"rank": rank, "text": text} for rank, text in enumerate(texts, 1)]}
+        for query_id, texts in results.items()
+    ]
+    return write_queries(path, entries)
+
+
 QUERIES = [
     {
         "id": "n1",
@@ -166,10 +175,7 @@ def test_score_prints_overall_type_region_and_split_tables(tmp_path, searcher, c
 
 def test_score_counts_queries_missing_from_the_run(tmp_path, capsys):
     queries = write_queries(tmp_path / "q.jsonl", QUERIES[:2])
-    run = tmp_path / "run.jsonl"
-    run.write_text(
-        json.dumps({"id": "n1", "results": [{"rank": 1, "text": DEADLINE}]}) + "\n", encoding="utf-8"
-    )
+    run = write_run(tmp_path / "run.jsonl", {"n1": [DEADLINE]})
     assert main(["score", "--queries", str(queries), "--run", str(run)]) == 0
     captured = capsys.readouterr()
     assert "1 queries have no line" in captured.err
@@ -180,14 +186,7 @@ def test_score_leaves_out_queries_without_labels(tmp_path, capsys):
     # A held-out file may carry queries nobody judged: they get no score, rather than a score of 0.
     unjudged = {"id": "u1", "query": "广州的标准化怎么做", "filters": {"region": "廣東"}}
     queries = write_queries(tmp_path / "q.jsonl", [QUERIES[0], unjudged])
-    run = tmp_path / "run.jsonl"
-    run.write_text(
-        "".join(
-            json.dumps({"id": query_id, "results": [{"rank": 1, "text": DEADLINE}]}) + "\n"
-            for query_id in ("n1", "u1")
-        ),
-        encoding="utf-8",
-    )
+    run = write_run(tmp_path / "run.jsonl", {"n1": [DEADLINE], "u1": [DEADLINE]})
     assert main(["score", "--queries", str(queries), "--run", str(run)]) == 0
     captured = capsys.readouterr()
     assert "1 queries have no labels; left out of the scores" in captured.err
@@ -196,8 +195,7 @@ def test_score_leaves_out_queries_without_labels(tmp_path, capsys):
 
 def test_score_with_no_labelled_query_is_a_one_line_error(tmp_path, capsys):
     queries = write_queries(tmp_path / "q.jsonl", [{"id": "u1", "query": "广州的标准化怎么做"}])
-    run = tmp_path / "run.jsonl"
-    run.write_text(json.dumps({"id": "u1", "results": []}) + "\n", encoding="utf-8")
+    run = write_run(tmp_path / "run.jsonl", {"u1": []})
     assert main(["score", "--queries", str(queries), "--run", str(run)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no query has labels" in err
@@ -210,14 +208,7 @@ def test_score_groups_a_region_filter_by_the_path_it_stands_for(tmp_path, capsys
         for number, name in enumerate(("广东省", "廣東省", "广东"))
     ]
     queries = write_queries(tmp_path / "q.jsonl", entries)
-    run = tmp_path / "run.jsonl"
-    run.write_text(
-        "".join(
-            json.dumps({"id": entry["id"], "results": [{"rank": 1, "text": DEADLINE}]}) + "\n"
-            for entry in entries
-        ),
-        encoding="utf-8",
-    )
+    run = write_run(tmp_path / "run.jsonl", {entry["id"]: [DEADLINE] for entry in entries})
     assert main(["score", "--queries", str(queries), "--run", str(run)]) == 0
     out = capsys.readouterr().out
     assert "| 广东省 | 3 |" in out and "廣東" not in out
@@ -237,10 +228,7 @@ def test_query_file_with_a_byte_order_mark_and_crlf_lines_is_read(tmp_path, caps
     queries = tmp_path / "q.jsonl"
     lines = [json.dumps(entry, ensure_ascii=False) for entry in QUERIES[:2]]
     queries.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8") + b"\r\n")
-    run = tmp_path / "run.jsonl"
-    run.write_text(
-        json.dumps({"id": "n1", "results": [{"rank": 1, "text": DEADLINE}]}) + "\n", encoding="utf-8"
-    )
+    run = write_run(tmp_path / "run.jsonl", {"n1": [DEADLINE]})
     assert main(["score", "--queries", str(queries), "--run", str(run)]) == 0
     assert "| all | 2 | 0.500 |" in capsys.readouterr().out
 

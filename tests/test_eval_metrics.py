@@ -95,18 +95,14 @@ def test_query_region_rule():
     documents = {"guizhou": "贵州省"}
     region_of = regions_of_labels.get
 
-    def region(**fields) -> str:
-        return query_region(Query("q", "问", **fields), region_of, documents)
+    def region(resolve=None, **fields) -> str:
+        return query_region(Query("q", "问", **fields), region_of, documents, resolve or {}.get)
 
     assert region(filters={"document": "guizhou"}, labels=(Label(A, 2),)) == "贵州省"
     assert region(filters={"region": "广东省"}, labels=(Label(A, 2),)) == "广东省"
-    resolved = query_region(
-        Query("q", "问", filters={"region": "廣東"}), region_of, documents, {"廣東": "广东省"}.get
-    )
-    assert (
-        resolved == "广东省"
-    )  # a filter is grouped under the full path it stands for, when it stands for one
-    assert query_region(Query("q", "问", filters={"region": "火星"}), region_of, documents, {}.get) == "火星"
+    # a filter is grouped under the full path it stands for, when it stands for one
+    assert region(filters={"region": "廣東"}, resolve={"廣東": "广东省"}.get) == "广东省"
+    assert region(filters={"region": "火星"}) == "火星"
     assert region(labels=(Label(A, 2), Label(C, 2), Label(B, 1))) == "青海省"  # grade-1 labels do not count
     assert region(labels=(Label(A, 2), Label(B, 2))) == MULTI_REGION
 

@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="print the clauses that best answer a query")
     search.add_argument("query", help="a question or a pasted paragraph")
     search.add_argument("--region", help="region filter, e.g. 广东省 (covers 广州 and 汕尾)")
-    search.add_argument("--document", help="document id filter, e.g. guangzhou")
+    search.add_argument("--document", help="document filter: its id (e.g. guangzhou), file name or title")
     search.add_argument("--top-k", type=int, default=5, help="how many clauses (default 5)")
     search.add_argument("--json", action="store_true", help="print one JSON object")
     search.add_argument("--mode", default="final", help=argparse.SUPPRESS)
@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--model", help="sentence-transformers model id or folder")
 
     clauses = commands.add_parser("clauses", help="print every clause of the corpus")
-    clauses.add_argument("--document", help="only this document id")
+    clauses.add_argument("--document", help="only this document (its id, file name or title)")
     clauses.add_argument("--json", action="store_true", help="one JSON object a line")
     clauses.add_argument("--documents", type=Path, help="documents folder (default: documents/)")
     return parser
@@ -100,7 +100,7 @@ def _run_search(args: argparse.Namespace) -> None:
 
 
 def _run_clauses(args: argparse.Namespace) -> None:
-    from .documents import load_catalog
+    from .documents import find_document, load_catalog
     from .errors import QueryError
     from .index import parse_corpus
     from .search import clause_record
@@ -108,9 +108,10 @@ def _run_clauses(args: argparse.Namespace) -> None:
     config = _config(args)
     documents = load_catalog(config.documents_dir)
     if args.document:
-        documents = [d for d in documents if d.doc_id == args.document]
-        if not documents:
-            raise QueryError(f"no document with id {args.document!r}")
+        found = find_document(documents, args.document)
+        if found is None:
+            raise QueryError(f"no document {args.document!r}; ids: {', '.join(d.doc_id for d in documents)}")
+        documents = [found]
     by_id = {d.doc_id: d for d in documents}
     for clause in parse_corpus(documents):
         if args.json:

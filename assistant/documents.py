@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -31,6 +33,7 @@ class Document:
     script: str
     text: str
     note: str | None = None
+    source: str | None = None  # the file the text came from (a seed's or an upload's name), for provenance
 
     @property
     def display_title(self) -> str:
@@ -41,6 +44,14 @@ class Document:
     def is_draft(self) -> bool:
         """True for a draft for comment (征求意见稿)."""
         return self.status == "draft"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a user may give this document by: its id, its file, the file it came from (with or
+        without the extension), its title and its descriptive name."""
+        files = [name for name in (self.file, self.source) if name]
+        stems = [Path(name).stem for name in files]
+        return tuple(dict.fromkeys(n for n in (self.doc_id, *files, *stems, self.title, self.name) if n))
 
     @property
     def content_hash(self) -> str:
@@ -126,6 +137,23 @@ def load_catalog(documents_dir: Path) -> list[Document]:
                 script=entry.get("script", "simplified"),
                 text=text,
                 note=entry.get("note"),
+                source=entry.get("source"),
             )
         )
     return documents
+
+
+def _name_key(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+def find_document(documents: Iterable[Document], name: str) -> Document | None:
+    """The one document a name stands for (see ``Document.names``; case, width and spaces aside), or None
+    when no document, or more than one, has that name. An id always wins over another document's other name."""
+    key = _name_key(name)
+    documents = list(documents)
+    by_id = [document for document in documents if _name_key(document.doc_id) == key]
+    if len(by_id) == 1:
+        return by_id[0]
+    named = [document for document in documents if key in {_name_key(n) for n in document.names}]
+    return named[0] if len(named) == 1 else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import hashlib
 import json
 import shutil
 import sys
@@ -57,6 +58,7 @@ class Manifest:
     tokens: int = 0  # token vectors stored for late interaction
     questions: int = 0  # questions of the bank stored
     questions_hash: str = ""  # digest of the bank file they came from ('' for none)
+    catalog_hash: str = ""  # digest of the documents' catalog metadata (title, region, issuer …)
     normalized: bool = True
     format: int = INDEX_FORMAT
     package_version: str = PACKAGE_VERSION
@@ -246,7 +248,15 @@ def is_current(index_dir: Path, documents: list[Document], model: str, questions
         and manifest.format == INDEX_FORMAT
         and manifest.documents == {d.doc_id: d.content_hash for d in documents}
         and manifest.questions_hash == questions_hash
+        and manifest.catalog_hash == catalog_hash(documents)
     )
+
+
+def catalog_hash(documents: list[Document]) -> str:
+    """A digest of the documents' catalog metadata: an edited title or issuer is shown after the next start
+    (a rebuild that re-embeds only the passages whose context changed)."""
+    content = json.dumps([d.metadata() for d in documents], ensure_ascii=False, sort_keys=True)
+    return hashlib.blake2b(content.encode("utf-8"), digest_size=8).hexdigest()
 
 
 @contextlib.contextmanager
@@ -392,6 +402,7 @@ def build_index(
             tokens=len(token_matrix),
             questions=len(questions),
             questions_hash=bank_hash(documents_dir),
+            catalog_hash=catalog_hash(documents),
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         )
         folder = _publish(

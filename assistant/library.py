@@ -835,6 +835,7 @@ def add_document(documents_dir: Path, filename: str, data: bytes, metadata: Docu
         script=entry["script"],
         text=text,
         note=entry["note"],
+        source=entry["source"],
     )
 
 
@@ -914,6 +915,7 @@ def _catalog_entry(draft: DocumentDraft, filename: str, text: str) -> dict:
         "status": draft.status,
         "script": draft.script or guess_script(text),
         "note": _one_line(draft.note),
+        "source": _one_line(_display_name(filename)),
     }
 
 

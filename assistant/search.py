@@ -22,7 +22,7 @@ import numpy as np
 
 from .clauses import Clause
 from .config import Config
-from .documents import Document, load_catalog
+from .documents import Document, find_document, load_catalog
 from .embedding import Embedder, load_embedder
 from .errors import IndexDamaged, IndexMismatch, IndexMissing, QueryError
 from .index import CorpusIndex, build_index, is_current, load_index
@@ -309,6 +309,16 @@ class Searcher:
             raise QueryError(f"没有“{region.strip()}”的文档；可选地区：{known}")
         return path
 
+    def resolve_document(self, document: str | None) -> str | None:
+        """A document filter as a document id: the id, or the file name, title or name of one document (a
+        query file written from the seed texts names them by their file); unknown is an error naming the ids."""
+        if document is None or not document.strip():
+            return None
+        found = find_document(self.index.documents.values(), document.strip())
+        if found is None:
+            raise QueryError(f"没有编号为“{document.strip()}”的文档；可选：{'、'.join(self.index.documents)}")
+        return found.doc_id
+
     def _allowed(self, region: str | None, document: str | None, status: str | None = None) -> np.ndarray:
         if document and document not in self.index.documents:
             raise QueryError(f"没有编号为“{document}”的文档；可选：{'、'.join(self.index.documents)}")
@@ -398,6 +408,7 @@ class Searcher:
         query, notices = clean_query(query)
         top_k = max(1, min(int(top_k), 100))
         region_path = self.resolve_region(region)
+        document = self.resolve_document(document)
         filters = {
             key: value
             for key, value in (("region", region_path), ("document", document), ("status", status))

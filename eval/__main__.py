@@ -82,7 +82,8 @@ def _regions(queries: Sequence[Query]) -> dict[str, str]:
     corpus = load_corpus()
     resolve = Gazetteer.from_regions(corpus.regions.values()).resolve
     return {
-        query.query_id: query_region(query, corpus.region_of, corpus.regions, resolve) for query in queries
+        query.query_id: query_region(query, corpus.region_of, corpus.region_of_document, resolve)
+        for query in queries
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.documents import Document, find_document, load_catalog
 from assistant.normalize import for_labels
 from assistant.regions import split_region
 
@@ -37,6 +38,7 @@ class Corpus:
     regions: dict[str, str]  # doc_id → region
     lines: dict[str, tuple[str, ...]]  # doc_id → normalised lines (1-based numbering = index + 1)
     texts: dict[str, str]  # doc_id → whole normalised text
+    documents: tuple[Document, ...] = ()
 
     def count(self, contains: str) -> int:
         """How many times a normalised substring occurs in the whole corpus (overlaps counted)."""
@@ -61,6 +63,11 @@ class Corpus:
             if needle and needle in line
         ]
 
+    def region_of_document(self, name: str) -> str | None:
+        """The region of the document a filter names (its id, file or title), or None for no such document."""
+        found = find_document(self.documents, name)
+        return found.region if found else None
+
     def region_of(self, contains: str) -> str | None:
         """The region of the one document holding a label, or None when not exactly one."""
         doc_ids = {doc_id for doc_id, text in self.texts.items() if normalize(contains) in text}
@@ -69,12 +76,11 @@ class Corpus:
 
 def load_corpus(documents_dir: Path = DOCUMENTS_DIR) -> Corpus:
     """Read the catalog's documents and normalise them."""
-    from assistant.documents import load_catalog
-
     documents = load_catalog(documents_dir)
     lines = {doc.doc_id: tuple(normalize(line) for line in doc.text.splitlines()) for doc in documents}
     return Corpus(
         regions={doc.doc_id: doc.region for doc in documents},
         lines=lines,
         texts={doc_id: "".join(doc_lines) for doc_id, doc_lines in lines.items()},
+        documents=tuple(documents),
     )

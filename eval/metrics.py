@@ -93,17 +93,18 @@ def mean_scores(scores: Iterable[QueryScores]) -> tuple[float, ...]:
 def query_region(
     query: Query,
     region_of_label: Callable[[str], str | None],
-    region_of_document: dict,
+    region_of_document: Callable[[str], str | None],
     resolve_region: Callable[[str], str | None],
 ) -> str:
     """The region a query is reported under.
 
-    Rule: the region of ``filters.document`` if given; else ``filters.region`` as the full path it stands for
+    Rule: the region of ``filters.document`` if given (``region_of_document``: by id, file or title); else ``filters.region`` as the full path it stands for
     (``resolve_region``: 廣東省 and 广东 are both 广东省), as written when it stands for none; else the one region
     that holds all of the query's grade-2 labels; else ``多地区`` (labels in several regions, or unknown).
     """
-    if query.filters.get("document") in region_of_document:
-        return region_of_document[query.filters["document"]]
+    document_region = region_of_document(query.filters["document"]) if query.filters.get("document") else None
+    if document_region:
+        return document_region
     if query.filters.get("region"):
         return resolve_region(query.filters["region"]) or query.filters["region"]
     regions = {region_of_label(label.contains) for label in query.labels if label.grade == 2}

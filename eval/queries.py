@@ -21,7 +21,7 @@ QUERY_TYPES = (
 )
 SPLITS = ("dev", "test")
 GRADES = (1, 2)
-FILTER_KEYS = ("region", "document")
+FILTER_KEYS = ("region", "document", "status")
 
 
 class EvalInputError(Exception):
@@ -89,10 +89,14 @@ def parse_query(entry: object, where: str, line_number: int = 0) -> Query:
     if not isinstance(text, str) or not text.strip():
         raise EvalInputError(f"{where}: {query_id}: missing or empty 'query'")
     filters = entry.get("filters") or {}
+    if isinstance(filters, dict):  # a filter written as null or "" is no filter
+        filters = {key: value for key, value in filters.items() if value is not None and value != ""}
     if not isinstance(filters, dict) or any(
         key not in FILTER_KEYS or not isinstance(value, str) for key, value in filters.items()
     ):
-        raise EvalInputError(f"{where}: {query_id}: 'filters' must map 'region'/'document' to strings")
+        raise EvalInputError(
+            f"{where}: {query_id}: 'filters' must map 'region'/'document'/'status' to strings"
+        )
     labels = []
     relevant = entry.get("relevant") or []
     if not isinstance(relevant, list):

@@ -34,6 +34,7 @@ def run_query(searcher: Searcher, query: Query, top_k: int = 10, mode: str = "fi
             document=query.filters.get("document"),
             top_k=top_k,
             mode=mode,
+            status=query.filters.get("status"),
         )
     except AssistantError as error:
         # One unanswerable query (an empty text, a filter naming a place outside the corpus) must not cost

@@ -75,7 +75,7 @@ def test_clauses_json_is_one_object_a_line():
     [
         (("search", "   "), "请输入"),
         (("search", "计量", "--region", "火星"), "没有“火星”的文档"),
-        (("clauses", "--document", "nope"), "no document with id 'nope'"),
+        (("clauses", "--document", "nope"), "no document 'nope'; ids: qinghai"),
         (("clauses", "--documents", "/nonexistent"), "catalog not found"),
     ],
 )

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from assistant.documents import decode_text, load_catalog
+from assistant.documents import decode_text, find_document, load_catalog
 from assistant.errors import DocumentError
 
 
@@ -55,3 +55,27 @@ def test_bad_catalog_is_one_clear_error(tmp_path):
         load_catalog(tmp_path)
     with pytest.raises(DocumentError, match="catalog not found"):
         load_catalog(tmp_path / "missing")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "yuyang",
+        "YuYang",
+        "yuyang.txt",
+        "001_28807bd3d165b8d1.txt",  # the seed file the text came from, as a query file written from the seeds names it
+        "001_28807bd3d165b8d1",
+        " 榆阳区关于贯彻落实《质量强国建设纲要》的实施意见 ",
+    ],
+)
+def test_a_document_is_found_by_its_id_file_source_or_title(corpus_documents, name):
+    assert find_document(corpus_documents, name).doc_id == "yuyang"
+
+
+def test_a_name_two_documents_share_finds_neither_but_an_id_wins(corpus_documents):
+    from dataclasses import replace
+
+    twin = replace(corpus_documents[0], doc_id="qinghai-copy", file="qinghai-copy.txt")
+    assert find_document([*corpus_documents, twin], corpus_documents[0].name) is None  # same descriptive name
+    assert find_document([*corpus_documents, twin], "qinghai").doc_id == "qinghai"
+    assert find_document(corpus_documents, "001") is None

@@ -57,10 +57,9 @@ class FakeSearcher:
     def __init__(self) -> None:
         self.calls: list[dict] = []
 
-    def search(self, query, region=None, document=None, top_k=10, mode="final"):
-        self.calls.append(
-            {"query": query, "region": region, "document": document, "top_k": top_k, "mode": mode}
-        )
+    def search(self, query, region=None, document=None, top_k=10, mode="final", status=None):
+        call = {"query": query, "region": region, "document": document, "top_k": top_k, "mode": mode}
+        self.calls.append({**call, "status": status} if status else call)
         hits = [
             FakeHit("guangzhou:通知.2", "guangzhou", "广东省广州市", DEADLINE, 0.9),
             FakeHit("guangzhou:通知.3", "guangzhou", "广东省广州市", EMAIL, 0.8),
@@ -147,6 +146,19 @@ def test_run_writes_the_interfaces_run_file(tmp_path, searcher, capsys):
     }
     assert searcher.calls[1]["document"] == "guangzhou"
     assert "3 queries" in capsys.readouterr().out
+
+
+def test_filters_written_as_null_are_no_filter_and_a_status_filter_reaches_the_search(tmp_path, searcher):
+    queries = write_queries(
+        tmp_path / "q.jsonl",
+        [
+            {"id": "a", "query": "计量", "filters": {"region": None, "document": ""}},
+            {"id": "b", "query": "计量", "filters": {"status": "draft"}},
+        ],
+    )
+    assert main(["run", "--queries", str(queries), "--output", str(tmp_path / "r.jsonl")]) == 0
+    assert (searcher.calls[0]["region"], searcher.calls[0]["document"]) == (None, None)
+    assert searcher.calls[1]["status"] == "draft"
 
 
 def test_hidden_mode_option_reaches_the_search(tmp_path, searcher):
@@ -310,7 +322,7 @@ def test_an_unanswerable_query_is_written_empty_and_the_run_goes_on(tmp_path, ca
     from eval.__main__ import command_run
 
     class Refusing:
-        def search(self, query, region=None, document=None, top_k=10, mode="final"):
+        def search(self, query, region=None, document=None, top_k=10, mode="final", status=None):
             if region:
                 raise QueryError(f"没有“{region}”的文档")
             return type("Result", (), {"hits": []})()

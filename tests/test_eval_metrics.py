@@ -96,9 +96,12 @@ def test_query_region_rule():
     region_of = regions_of_labels.get
 
     def region(resolve=None, **fields) -> str:
-        return query_region(Query("q", "问", **fields), region_of, documents, resolve or {}.get)
+        return query_region(Query("q", "问", **fields), region_of, documents.get, resolve or {}.get)
 
     assert region(filters={"document": "guizhou"}, labels=(Label(A, 2),)) == "贵州省"
+    assert (
+        region(filters={"document": "nope"}, labels=(Label(A, 2),)) == "青海省"
+    )  # unknown: as if unfiltered
     assert region(filters={"region": "广东省"}, labels=(Label(A, 2),)) == "广东省"
     # a filter is grouped under the full path it stands for, when it stands for one
     assert region(filters={"region": "廣東"}, resolve={"廣東": "广东省"}.get) == "广东省"
@@ -163,3 +166,12 @@ def test_agrees_with_ranx():
         assert mine.hit_1 == pytest.approx(reference["precision@1-l2"][position])
         assert mine.recall_5 == pytest.approx(reference["recall@5-l2"][position])
         assert mine.recall_10 == pytest.approx(reference["recall@10-l2"][position])
+
+
+def test_a_document_filter_naming_the_seed_file_is_reported_under_its_region():
+    from eval.corpus import load_corpus
+
+    corpus = load_corpus()
+    assert corpus.region_of_document("001_28807bd3d165b8d1.txt") == "陕西省榆林市榆阳区"
+    assert corpus.region_of_document("yuyang") == "陕西省榆林市榆阳区"
+    assert corpus.region_of_document("nope") is None

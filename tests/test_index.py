@@ -190,6 +190,19 @@ def test_open_searcher_picks_up_an_edited_document(tmp_path):
     assert any("无人机质量检测中心" in hit.clause.text for hit in searcher.search("无人机质量检测").hits)
 
 
+def test_open_searcher_shows_an_edited_catalog_entry(tmp_path):
+    from assistant.config import Config
+
+    documents = copy_corpus(tmp_path / "documents")
+    config = Config(documents_dir=documents, index_dir=tmp_path / "index", model="hashing")
+    open_searcher(config)
+    catalog = json.loads((documents / "catalog.json").read_text(encoding="utf-8"))
+    catalog["documents"][0]["issuer"] = "青海省人民政府"
+    (documents / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
+    searcher = open_searcher(config)
+    assert searcher.index.documents["qinghai"].issuer == "青海省人民政府"
+
+
 def test_the_catalog_agrees_with_the_yuyang_header_table(corpus_documents):
     from assistant.index import catalog_warnings
 

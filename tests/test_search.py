@@ -52,6 +52,14 @@ def test_document_filter(hashing_searcher):
     assert hits and {h.document.doc_id for h in hits} == {"qinghai"}
 
 
+def test_document_filter_by_seed_file_or_title_is_reported_as_the_id(hashing_searcher):
+    by_seed = hashing_searcher.search("质量", document="000_3a014577079f14a2.txt", top_k=50)
+    assert by_seed.filters == {"document": "qinghai"}
+    assert {h.document.doc_id for h in by_seed.hits} == {"qinghai"}
+    by_title = hashing_searcher.search("质量", document="广州市质量强市建设实施方案（征求意见稿）")
+    assert {h.document.doc_id for h in by_title.hits} == {"guangzhou"}
+
+
 def test_every_mode_returns_distinct_clauses(hashing_searcher):
     for mode in RETRIEVER_MODES:
         hits = hashing_searcher.search("食品安全抽检合格率", mode=mode, top_k=10).hits

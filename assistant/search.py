@@ -201,6 +201,7 @@ class _QuestionRules:
 
     lift: np.ndarray  # added to each clause's score: notice and answer-type questions
     named: np.ndarray | None  # the clauses of the regions a short question names, if it names any
+    places: tuple[str, ...] = ()  # those regions' paths
 
 
 @dataclass(frozen=True)
@@ -480,6 +481,8 @@ class Searcher:
         scores, best = self._rerank(text, first, best, signals, allowed, rules)
         if region is None and document is None and rules.named is None:
             scores = self._each_region_first(scores)
+        elif len(rules.places) > 1:
+            scores = self._each_place_first(scores, rules.places)
         return scores, best
 
     def _question_rules(self, query: str, region: str | None, document: str | None) -> _QuestionRules:
@@ -492,7 +495,7 @@ class Searcher:
             if asks.search(question):
                 lift[states] += ANSWER_TYPE_BOOST
         named = self._named_regions(query) if region is None and document is None else []
-        return _QuestionRules(lift, self._allowed_any(named) if named else None)
+        return _QuestionRules(lift, self._allowed_any(named) if named else None, tuple(named))
 
     def _named_regions(self, query: str) -> list[str]:
         """The corpus regions a short question names (a pasted draft names none: it is not narrowed)."""
@@ -509,12 +512,19 @@ class Searcher:
         leaders: dict[str, int] = {}
         for row in order:
             leaders.setdefault(self._clause_region[row], row)
-        first = [row for row in leaders.values() if scores[row] >= floor]
-        chosen = set(first)
-        new_order = np.array(first + [row for row in order if row not in chosen], dtype=np.int64)
-        reordered = scores.copy()
-        reordered[new_order] = scores[order]
-        return reordered
+        return _bring_forward(scores, order, [row for row in leaders.values() if scores[row] >= floor])
+
+    def _each_place_first(self, scores: np.ndarray, places: tuple[str, ...]) -> np.ndarray:
+        """Reorder so that the best clause of each place a question names comes first: one that names two or
+        more (「广州和汕尾的质量奖有什么不同」) sets them side by side. Only reorders, as _each_region_first."""
+        order = np.argsort(-scores, kind="stable")
+        order = order[np.isfinite(scores[order])]
+        leaders = []
+        for place in places:
+            row = next((row for row in order if region_matches(place, self._clause_region[row])), None)
+            if row is not None and row not in leaders:
+                leaders.append(row)
+        return _bring_forward(scores, order, sorted(leaders, key=lambda row: -scores[row]))
 
     def _final_adjustments(
         self, scores: np.ndarray, rules: _QuestionRules, rows: np.ndarray | None = None
@@ -609,6 +619,16 @@ class Searcher:
     def _allowed_any(self, regions: list[str]) -> np.ndarray:
         """The clauses of any of the regions."""
         return np.logical_or.reduce([self._allowed(region, None) for region in regions])
+
+
+def _bring_forward(scores: np.ndarray, order: np.ndarray, first: list[int]) -> np.ndarray:
+    """The scores reassigned so that the rows `first` lead, in their order, then the rest of `order` (rows best
+    first); the values stay the same set, so scores keep their meaning."""
+    chosen = set(first)
+    new_order = np.array(first + [row for row in order if row not in chosen], dtype=np.int64)
+    reordered = scores.copy()
+    reordered[new_order] = scores[order]
+    return reordered
 
 
 def _top(scores: np.ndarray, count: int) -> np.ndarray:

@@ -324,3 +324,13 @@ def test_feedback_changes_the_ranking_only_through_the_best_clause(hashing_searc
     without = [h.clause.clause_id for h in hashing_searcher.search(question, top_k=10).hits]
     assert with_feedback[0] == without[0]  # the clause the feedback comes from stays first
     assert set(with_feedback) != set(without) or with_feedback != without
+
+
+@pytest.mark.parametrize("question", ["榆阳和汕尾分别怎么培育品牌", "廣州、青海的質量獎有什麼不同"])
+def test_a_question_naming_two_places_shows_each_ones_best_clause_first(hashing_searcher, question):
+    places = hashing_searcher.gazetteer.mentions(question)
+    hits = hashing_searcher.search(question, top_k=10).hits
+    assert len(places) == 2
+    assert {h.document.region for h in hits[:2]} == set(places)
+    assert all(h.document.region in places for h in hits)  # no other region is mixed in
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)

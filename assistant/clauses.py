@@ -113,6 +113,11 @@ class Clause:
         return " > ".join(parts)
 
     @property
+    def is_bare_heading(self) -> bool:
+        """A heading line alone (「三、保障措施」, 「专栏2 …」): its content lies in the clauses below it."""
+        return self.kind in HEADING_KINDS and "\n" not in self.text.strip() and "。" not in self.text
+
+    @property
     def is_furniture(self) -> bool:
         """Page furniture is kept for completeness but never shown as policy."""
         return self.kind in FURNITURE_KINDS

@@ -264,6 +264,7 @@ class Searcher:
         self._clause_doc = [clause.doc_id for clause in index.clauses]
         self._clause_region = [index.documents[doc_id].region for doc_id in self._clause_doc]
         self._furniture = np.array([clause.is_furniture for clause in index.clauses], dtype=bool)
+        self._bare_heading = np.array([clause.is_bare_heading for clause in index.clauses], dtype=bool)
         self._query_vectors: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._about_document = np.array(
@@ -483,7 +484,16 @@ class Searcher:
             scores = self._each_region_first(scores)
         elif len(rules.places) > 1:
             scores = self._each_place_first(scores, rules.places)
-        return scores, best
+        return self._headings_last(scores), best
+
+    def _headings_last(self, scores: np.ndarray) -> np.ndarray:
+        """Reorder so that bare headings follow every clause with content (page furniture stays last): a
+        heading alone tells the user nothing its own clauses do not say better. Only reorders, as
+        _each_region_first."""
+        order = np.argsort(-scores, kind="stable")
+        order = order[np.isfinite(scores[order])]
+        content = [row for row in order if not self._bare_heading[row] and not self._furniture[row]]
+        return _bring_forward(scores, order, content + [row for row in order if self._bare_heading[row]])
 
     def _question_rules(self, query: str, region: str | None, document: str | None) -> _QuestionRules:
         """What the question's wording says about the clauses it wants, worked out once per search."""

@@ -334,3 +334,19 @@ def test_a_question_naming_two_places_shows_each_ones_best_clause_first(hashing_
     assert {h.document.region for h in hits[:2]} == set(places)
     assert all(h.document.region in places for h in hits)  # no other region is mixed in
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_a_bare_heading_follows_every_clause_with_content(hashing_searcher):
+    hits = hashing_searcher.search("五、保障措施", document="yuyang", top_k=100).hits
+    shown = [hit for hit in hits if not hit.clause.is_furniture]  # page furniture stays below everything
+    bare = [rank for rank, hit in enumerate(shown) if hit.clause.is_bare_heading]
+    assert len(bare) > 3 and any(shown[rank].clause.text == "五、保障措施" for rank in bare)
+    assert bare == list(range(len(shown) - len(bare), len(shown)))  # all of them after the content
+    assert not hits[0].clause.is_bare_heading
+
+
+def test_bare_headings_are_heading_lines_alone():
+    from assistant.clauses import parse_clauses
+
+    clauses = parse_clauses("五、保障措施\n（一）加强党的领导。坚持党对质量工作的全面领导。\n", "d")
+    assert [clause.is_bare_heading for clause in clauses] == [True, False]

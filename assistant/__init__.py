@@ -5,7 +5,7 @@ from .compare import Comparison, RegionRow, compare_regions
 from .config import PACKAGE_VERSION as __version__
 from .config import Config
 from .conversation import Turn, resolve_turn
-from .documents import Document, load_catalog
+from .documents import Document, find_document, load_catalog
 from .errors import (
     AssistantError,
     DocumentError,
@@ -59,6 +59,7 @@ __all__ = [
     "extract_targets",
     "find_precedents",
     "guess_metadata",
+    "find_document",
     "load_catalog",
     "load_index",
     "make_passages",

@@ -322,8 +322,7 @@ class Searcher:
         return found.doc_id
 
     def _allowed(self, region: str | None, document: str | None, status: str | None = None) -> np.ndarray:
-        if document and document not in self.index.documents:
-            raise QueryError(f"没有编号为“{document}”的文档；可选：{'、'.join(self.index.documents)}")
+        """The clauses within the filters; `document` is an id (``resolve_document``), `region` a full path."""
         if status and status not in STATUS_LABELS:
             raise QueryError(f"unknown status {status!r}; choose one of {', '.join(STATUS_LABELS)}")
         allowed_docs = {
@@ -490,8 +489,7 @@ class Searcher:
         """Reorder so that bare headings follow every clause with content (page furniture stays last): a
         heading alone tells the user nothing its own clauses do not say better. Only reorders, as
         _each_region_first."""
-        order = np.argsort(-scores, kind="stable")
-        order = order[np.isfinite(scores[order])]
+        order = _finite_order(scores)
         content = [row for row in order if not self._bare_heading[row] and not self._furniture[row]]
         return _bring_forward(scores, order, content + [row for row in order if self._bare_heading[row]])
 
@@ -514,8 +512,7 @@ class Searcher:
     def _each_region_first(self, scores: np.ndarray) -> np.ndarray:
         """Reorder so that each region's best clause comes first, when it scores at least
         REGION_ANSWER_RATIO of the best; like the re-ranking, it only reorders and keeps the scores' values."""
-        order = np.argsort(-scores, kind="stable")
-        order = order[np.isfinite(scores[order])]
+        order = _finite_order(scores)
         if not len(order) or scores[order[0]] <= 0:
             return scores
         floor = REGION_ANSWER_RATIO * scores[order[0]]
@@ -527,8 +524,7 @@ class Searcher:
     def _each_place_first(self, scores: np.ndarray, places: tuple[str, ...]) -> np.ndarray:
         """Reorder so that the best clause of each place a question names comes first: one that names two or
         more (「广州和汕尾的质量奖有什么不同」) sets them side by side. Only reorders, as _each_region_first."""
-        order = np.argsort(-scores, kind="stable")
-        order = order[np.isfinite(scores[order])]
+        order = _finite_order(scores)
         leaders = []
         for place in places:
             row = next((row for row in order if region_matches(place, self._clause_region[row])), None)
@@ -629,6 +625,12 @@ class Searcher:
     def _allowed_any(self, regions: list[str]) -> np.ndarray:
         """The clauses of any of the regions."""
         return np.logical_or.reduce([self._allowed(region, None) for region in regions])
+
+
+def _finite_order(scores: np.ndarray) -> np.ndarray:
+    """Rows with a finite score, best first (ties in row order)."""
+    order = np.argsort(-scores, kind="stable")
+    return order[np.isfinite(scores[order])]
 
 
 def _bring_forward(scores: np.ndarray, order: np.ndarray, first: list[int]) -> np.ndarray:

@@ -98,9 +98,10 @@ def query_region(
 ) -> str:
     """The region a query is reported under.
 
-    Rule: the region of ``filters.document`` if given (``region_of_document``: by id, file or title); else ``filters.region`` as the full path it stands for
-    (``resolve_region``: 廣東省 and 广东 are both 广东省), as written when it stands for none; else the one region
-    that holds all of the query's grade-2 labels; else ``多地区`` (labels in several regions, or unknown).
+    Rule: the region of ``filters.document`` if given (``region_of_document``: by id, file or title); else
+    ``filters.region`` as the full path it stands for (``resolve_region``: 廣東省 and 广东 are both 广东省), as
+    written when it stands for none; else the one region that holds all of the query's grade-2 labels; else
+    ``多地区`` (labels in several regions, or unknown).
     """
     document_region = region_of_document(query.filters["document"]) if query.filters.get("document") else None
     if document_region:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .queries import SPLITS, EvalInputError, Query, load_queries, load_run, write_jsonl
+from .queries import SPLITS, EvalInputError, Query, load_queries, load_queries_to_run, load_run, write_jsonl
 from .runner import MODES
 
 EVAL_DIR = Path(__file__).resolve().parent
@@ -64,9 +64,11 @@ def command_run(queries_path: Path, output: Path, top_k: int, mode: str, searche
     """``run``: write the run file of a query file."""
     from .runner import open_app_searcher, run_queries
 
-    queries = load_queries(queries_path)
     if top_k < 1:
         raise EvalInputError(f"--top-k must be at least 1, not {top_k}")
+    queries, warnings = load_queries_to_run(queries_path)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     entries = run_queries(searcher or open_app_searcher(), queries, top_k, mode)
     write_jsonl(output, entries)
     print(f"{len(entries)} queries → {output}")
@@ -132,7 +134,7 @@ def command_report(queries_path: Path, reports_dir: Path, split: str, modes: lis
         seconds = time.perf_counter() - started
         print(f"{mode}: {len(entries)} queries in {seconds:.2f} s", file=sys.stderr)
         write_jsonl(reports_dir / f"run-{mode}.jsonl", entries)
-        scores, _ = score_run(queries, {entry["id"]: entry["results"] for entry in entries})
+        scores, _ = score_run(queries, {str(entry["id"]): entry["results"] for entry in entries})
         results[mode] = breakdown(queries, scores, regions)
         for name in row_splits:
             members = [scores[query.query_id] for query in queries if name == "all" or query.split == name]

@@ -40,8 +40,8 @@ def run_query(searcher: Searcher, query: Query, top_k: int = 10, mode: str = "fi
         # One unanswerable query (an empty text, a filter naming a place outside the corpus) must not cost
         # the whole run: it is written with no results, so it scores zero, and said on stderr.
         print(f"warning: query {query.query_id}: {error}; written with no results", file=sys.stderr)
-        return {"id": query.query_id, "results": []}
-    return {"id": query.query_id, "results": [hit.to_json(rank) for rank, hit in enumerate(result.hits, 1)]}
+        return {"id": query.echo_id, "results": []}
+    return {"id": query.echo_id, "results": [hit.to_json(rank) for rank, hit in enumerate(result.hits, 1)]}
 
 
 def run_queries(

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import eval.runner
+from assistant.errors import QueryError
 from eval.__main__ import main
 from tests.conftest import RUN_RESULT_FIELDS
 
@@ -60,6 +61,8 @@ class FakeSearcher:
     def search(self, query, region=None, document=None, top_k=10, mode="final", status=None):
         call = {"query": query, "region": region, "document": document, "top_k": top_k, "mode": mode}
         self.calls.append({**call, "status": status} if status else call)
+        if not query.strip():  # as the app's searcher does
+            raise QueryError("请输入要查询的问题或段落（查询为空）")
         hits = [
             FakeHit("guangzhou:通知.2", "guangzhou", "广东省广州市", DEADLINE, 0.9),
             FakeHit("guangzhou:通知.3", "guangzhou", "广东省广州市", EMAIL, 0.8),
@@ -266,11 +269,65 @@ def test_missing_file_and_unknown_mode_are_one_line_errors(tmp_path, searcher, c
     assert capsys.readouterr().err.count("\n") == 1
 
 
-def test_query_line_without_query_text_is_refused(tmp_path, searcher, capsys):
-    queries = write_queries(tmp_path / "q.jsonl", [{"id": "x1", "relevant": []}])
+def test_run_loses_no_query_to_another_lines_fault(tmp_path, searcher, capsys):
+    # A query file written by other hands: each faulty line costs itself at most, never the rest of the run.
+    queries = tmp_path / "q.jsonl"
+    lines = [
+        '{"id": "ok", "query": "计量"}',
+        "{not json",
+        '["a list"]',
+        '{"query": "没有编号"}',
+        '{"id": "empty", "query": "  "}',
+        '{"id": "labels", "query": "计量", "relevant": [{"contains": "计量", "grade": 3}]}',
+        '{"id": "keys", "query": "计量", "filters": {"region": "青海省", "lang": "zh", "document": ["qinghai"]}}',
+        '{"id": "ok", "query": "再问一次"}',
+    ]
+    queries.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["run", "--queries", str(queries), "--output", str(tmp_path / "run.jsonl")]) == 0
+    captured = capsys.readouterr()
+    written = [json.loads(line) for line in (tmp_path / "run.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [entry["id"] for entry in written] == ["ok", "empty", "labels", "keys", "ok"]
+    assert written[1]["results"] == [] and len(written[2]["results"]) == 3
+    assert [call["query"] for call in searcher.calls] == ["计量", "  ", "计量", "计量", "再问一次"]
+    assert {
+        "query": "计量",
+        "region": "青海省",
+        "document": None,
+        "top_k": 10,
+        "mode": "final",
+    } in searcher.calls
+    err = captured.err
+    for said in (
+        "q.jsonl:2: bad JSON",
+        "q.jsonl:3: a query line must be a JSON object; line skipped",
+        "q.jsonl:4: missing or non-string 'id'; line skipped",
+        "filter 'lang': 'zh' is not understood; left out",
+        "filter 'document': ['qinghai'] is not understood; left out",
+        "q.jsonl:8: repeated id 'ok'; run again",
+    ):
+        assert said in err
+    assert all(line.startswith("warning: ") for line in err.splitlines())
+    assert "5 queries →" in captured.out
+
+
+def test_integer_ids_are_echoed_as_written_and_scored(tmp_path, searcher, capsys):
+    entries = [{**QUERIES[0], "id": 7}, {**QUERIES[1], "id": 8}]
+    queries = write_queries(tmp_path / "q.jsonl", entries)
+    run = tmp_path / "run.jsonl"
+    assert main(["run", "--queries", str(queries), "--output", str(run)]) == 0
+    assert [json.loads(line)["id"] for line in run.read_text(encoding="utf-8").splitlines()] == [7, 8]
+    assert main(["score", "--queries", str(queries), "--run", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "| all | 2 | 0.815 |" in out
+
+
+def test_a_query_file_with_nothing_to_run_is_a_one_line_error(tmp_path, searcher, capsys):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"query": "没有编号"}\n', encoding="utf-8")
     assert main(["run", "--queries", str(queries), "--output", str(tmp_path / "r.jsonl")]) == 2
-    assert "q.jsonl:1: x1: missing or empty 'query'" in capsys.readouterr().err
-    assert searcher.calls == []
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "q.jsonl: no queries (" in err
+    assert searcher.calls == [] and not (tmp_path / "r.jsonl").exists()
 
 
 def test_bundled_report_compares_modes_and_writes_chart(tmp_path, searcher, capsys):

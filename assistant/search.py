@@ -71,6 +71,12 @@ REGION_HINT_MAX_CHARS = 60  # a place named in a short question narrows it; a pa
 # question that neither names a place nor filters is asked of every region's document alike, so those clauses come
 # first, then the rest by score; a comparison shows them and calls the other regions silent on the topic.
 REGION_ANSWER_RATIO = 0.6
+# A question that asks for a comparison across places (「各地对药品质量安全是怎么要求的」, 「几个地方的质量奖有什么不
+# 同」) wants every region side by side, the weak ones too: each region's best clause comes first, whatever its share.
+COMPARISON_QUESTION = re.compile(
+    r"各地|各个地方|几个地方|不同地方|不同地区|哪些地方|哪些地区|各地区|各省市|对比|比较|异同|有什么不同|有何不同|"
+    r"有什么区别|有何区别|有什么差别"
+)
 # Questions about a document itself (its comment deadline, contacts, who issued it to whom) are answered by the
 # notice around the policy, not by the policy's clauses: such questions lift notice, signature and title clauses.
 DOCUMENT_QUESTION = re.compile(
@@ -202,6 +208,7 @@ class _QuestionRules:
     lift: np.ndarray  # added to each clause's score: notice and answer-type questions
     named: np.ndarray | None  # the clauses of the regions a short question names, if it names any
     places: tuple[str, ...] = ()  # those regions' paths
+    compares: bool = False  # the question asks how places compare (COMPARISON_QUESTION)
 
 
 @dataclass(frozen=True)
@@ -480,7 +487,7 @@ class Searcher:
         signals = {"window": window_scores, "bm25": lexical_scores, "question": question_scores}
         scores, best = self._rerank(text, first, best, signals, allowed, rules)
         if region is None and document is None and rules.named is None:
-            scores = self._each_region_first(scores)
+            scores = self._each_region_first(scores, 0.0 if rules.compares else REGION_ANSWER_RATIO)
         elif len(rules.places) > 1:
             scores = self._each_place_first(scores, rules.places)
         return self._headings_last(scores), best
@@ -503,19 +510,20 @@ class Searcher:
             if asks.search(question):
                 lift[states] += ANSWER_TYPE_BOOST
         named = self._named_regions(query) if region is None and document is None else []
-        return _QuestionRules(lift, self._allowed_any(named) if named else None, tuple(named))
+        compares = bool(COMPARISON_QUESTION.search(question))
+        return _QuestionRules(lift, self._allowed_any(named) if named else None, tuple(named), compares)
 
     def _named_regions(self, query: str) -> list[str]:
         """The corpus regions a short question names (a pasted draft names none: it is not narrowed)."""
         return self.gazetteer.mentions(query) if len(query) <= REGION_HINT_MAX_CHARS else []
 
-    def _each_region_first(self, scores: np.ndarray) -> np.ndarray:
-        """Reorder so that each region's best clause comes first, when it scores at least
-        REGION_ANSWER_RATIO of the best; like the re-ranking, it only reorders and keeps the scores' values."""
+    def _each_region_first(self, scores: np.ndarray, share: float) -> np.ndarray:
+        """Reorder so that each region's best clause comes first, when it scores at least `share` of the best;
+        like the re-ranking, it only reorders and keeps the scores' values."""
         order = _finite_order(scores)
         if not len(order) or scores[order[0]] <= 0:
             return scores
-        floor = REGION_ANSWER_RATIO * scores[order[0]]
+        floor = share * scores[order[0]]
         leaders: dict[str, int] = {}
         for row in order:
             leaders.setdefault(self._clause_region[row], row)

@@ -258,10 +258,20 @@ def test_each_region_first_lifts_close_leaders_only_and_keeps_the_score_values(h
     guizhou, shanwei = rows["guizhou"][5], rows["shanwei"][5]
     scores = np.full(len(hashing_searcher.index.clauses), -np.inf)
     scores[[qinghai_1, qinghai_2, guizhou, shanwei]] = [0.9, 0.85, 0.7, 0.4]  # 0.4 < 0.6 × 0.9
-    reordered = hashing_searcher._each_region_first(scores)
+    reordered = hashing_searcher._each_region_first(scores, 0.6)
     order = [int(row) for row in np.argsort(-reordered)[:4]]
     assert order == [qinghai_1, guizhou, qinghai_2, shanwei]
     assert sorted(reordered[order]) == sorted([0.9, 0.85, 0.7, 0.4])
+    every = hashing_searcher._each_region_first(scores, 0.0)  # a comparison: the weak region's best too
+    assert [int(row) for row in np.argsort(-every)[:4]] == [qinghai_1, guizhou, shanwei, qinghai_2]
+
+
+def test_a_question_asking_how_places_compare_shows_every_regions_best_first(hashing_searcher):
+    question = "推进检验检测机构市场化改革，提升认证认可服务能力"
+    for asked in ("各地怎么" + question, question + "，几个地方有什么不同"):
+        hits = hashing_searcher.search(asked, top_k=10).hits
+        assert len({h.document.region for h in hits[:5]}) == 5, asked
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The command line: `python -m assistant index | search | clauses` (INTERFACES.md)."""
+"""The command line: `python -m assistant index | search | clauses | adapt` (INTERFACES.md)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     clauses.add_argument("--document", help="only this document (its id, file name or title)")
     clauses.add_argument("--json", action="store_true", help="one JSON object a line")
     clauses.add_argument("--documents", type=Path, help="documents folder (default: documents/)")
+
+    adapt = commands.add_parser(
+        "adapt", help="re-train the default model's bank adapter from documents/questions.jsonl (~10 min)"
+    )
+    adapt.add_argument("--documents", type=Path, help="documents folder (default: documents/)")
+    adapt.add_argument("--output", type=Path, help="adapter file (default: the one the default model uses)")
+    adapt.add_argument("--epochs", type=int, default=2, help="passes over the bank (default 2)")
     return parser
 
 
@@ -120,10 +127,20 @@ def _run_clauses(args: argparse.Namespace) -> None:
             print(f"{clause.clause_id}\t{clause.kind}\t{_clip(clause.text, 80)}")
 
 
+def _run_adapt(args: argparse.Namespace) -> None:
+    from .adapter import ADAPTER_FILE, train_adapter
+    from .default_model import ensure_default_model
+
+    config = _config(args)
+    base = ensure_default_model(config.cache_dir)
+    output = train_adapter(base, config.documents_dir, args.output or ADAPTER_FILE, epochs=args.epochs)
+    print(f"bank adapter → {output} (the next start merges it into the default model and rebuilds the index)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; errors become one line on stderr and a non-zero status."""
     args = _parser().parse_args(argv)
-    runners = {"index": _run_index, "search": _run_search, "clauses": _run_clauses}
+    runners = {"index": _run_index, "search": _run_search, "clauses": _run_clauses, "adapt": _run_adapt}
     try:
         runners[args.command](args)
     except AssistantError as error:

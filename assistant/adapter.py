@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sys
 import tempfile
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from .default_model import publish_folder
 from .errors import ModelError
 
 ADAPTER_FILE = Path(__file__).resolve().parent / "bank_adapter.safetensors"
@@ -90,6 +89,7 @@ def ensure_adapted_model(base_dir: Path, path: Path = ADAPTER_FILE) -> Path:
         return target
     from safetensors.numpy import load_file, save_file
 
+    build = None
     try:
         build = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=base_dir.parent))
         build.chmod(0o755)
@@ -104,11 +104,12 @@ def ensure_adapted_model(base_dir: Path, path: Path = ADAPTER_FILE) -> Path:
         sizes = {p.name: p.stat().st_size for p in build.iterdir() if p.is_file()}
         marker = {"adapter_sha256": digest, "base": base_dir.name, "files": sizes}
         (build / ADAPTER_MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
-        _publish(build, target, digest)
+        publish_folder(build, target, lambda folder: _is_adapted(folder, digest), "adapted model")
     except OSError as error:
         raise ModelError(f"{target}: cannot write the adapted model ({error.strerror or error})") from error
     finally:
-        shutil.rmtree(build, ignore_errors=True)  # only still there if another process won the race
+        if build is not None:
+            shutil.rmtree(build, ignore_errors=True)  # only still there if another process won the race
     return target
 
 
@@ -120,24 +121,6 @@ def _is_adapted(folder: Path, digest: str) -> bool:
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
-
-
-def _publish(build: Path, target: Path, digest: str) -> None:
-    """Rename the build into place; a valid folder another process put there first also counts."""
-    for _attempt in range(3):
-        try:
-            os.replace(build, target)
-            return
-        except OSError:
-            if _is_adapted(target, digest):
-                return
-            trash = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.old")
-            try:
-                os.replace(target, trash)
-            except FileNotFoundError:
-                continue
-            shutil.rmtree(trash, ignore_errors=True)
-    raise ModelError(f"{target}: cannot put the adapted model in place")
 
 
 # ---------------------------------------------------------------------------------------------------------

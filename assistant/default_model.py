@@ -698,6 +698,12 @@ def _is_valid(folder: Path, source: _Source) -> bool:
 
 def _install(build: Path, target: Path, source: _Source) -> None:
     """Rename the finished build into place; a valid folder put there by another process also counts."""
+    publish_folder(build, target, lambda folder: _is_valid(folder, source), "converted model")
+
+
+def publish_folder(build: Path, target: Path, is_ready: Callable[[Path], bool], what: str) -> None:
+    """Rename a finished build folder to `target` atomically. A folder there already that `is_ready` accepts
+    (another process finished first) also counts; a broken or stale one is moved aside and deleted first."""
     for _attempt in range(5):
         try:
             os.replace(build, target)
@@ -705,14 +711,13 @@ def _install(build: Path, target: Path, source: _Source) -> None:
         except OSError as error:
             if error.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.EACCES, errno.EPERM):
                 raise
-        if _is_valid(target, source):
+        if is_ready(target):
             return  # another process finished first
-        # a broken or stale folder holds the name: move it aside (atomic), delete it, try again
         trash = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.old")
         with contextlib.suppress(FileNotFoundError):
-            os.replace(target, trash)
+            os.replace(target, trash)  # atomic: the name is free for the next attempt
         shutil.rmtree(trash, ignore_errors=True)
-    raise ModelError(f"{target}: cannot put the converted model in place")
+    raise ModelError(f"{target}: cannot put the {what} in place")
 
 
 def _remove_stale_builds(cache_dir: Path) -> None:

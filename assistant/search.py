@@ -212,7 +212,7 @@ class Hit:
 class _QuestionRules:
     """What a question's wording says about the clauses it wants (see ``Searcher._question_rules``)."""
 
-    lift: np.ndarray  # added to each clause's score: notice and answer-type questions
+    lift: np.ndarray  # added to each clause's score: notice and answer-type questions, title phrases
     named: np.ndarray | None  # the clauses of the regions a short question names, if it names any
     places: tuple[str, ...] = ()  # those regions' paths
     compares: bool = False  # the question asks how places compare (COMPARISON_QUESTION)

@@ -63,7 +63,8 @@ QUESTION_BANK_MAX_CHARS = 60
 # candidates are scored again. A question in everyday words so borrows the document's wording for the other
 # regions: 「买到有毛病的产品，厂家会不会统一收回」 picks up 缺陷、召回 from the first clause that answers it.
 FEEDBACK_TOKENS = 8
-FEEDBACK_WEIGHT = 0.6
+# Weight 0.6 before the encoder adapter, which already moves everyday words toward the documents' own.
+FEEDBACK_WEIGHT = 0.3
 FEEDBACK_DUPLICATE = 0.97  # a clause token this close to a question token is the question's own word
 FEEDBACK_CANDIDATES = 24  # the re-ranking's best that are scored again with the feedback tokens
 REGION_HINT_MAX_CHARS = 60  # a place named in a short question narrows it; a pasted draft is not narrowed

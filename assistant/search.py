@@ -285,14 +285,15 @@ class Searcher:
         self._about_document = np.array(
             [clause.kind in DOCUMENT_KINDS for clause in index.clauses], dtype=bool
         )
+        matching_texts = [for_matching(clause.text) for clause in index.clauses]
         self._answer_types = [
             (
                 re.compile(asks, re.IGNORECASE),
-                np.array([bool(re.search(states, for_matching(c.text))) for c in index.clauses], dtype=bool),
+                np.array([bool(re.search(states, text)) for text in matching_texts], dtype=bool),
             )
             for asks, states in ANSWER_TYPES.values()
         ]
-        self._title_phrases = _title_phrases(index.clauses)
+        self._title_phrases = _title_phrases(index.clauses, matching_texts)
         self._window_rows = np.flatnonzero(self._windows)
         self._sentence_rows = np.flatnonzero(self._sentences)
         self._tokens = _ClauseTokens(index, self._passage_clause)
@@ -650,10 +651,10 @@ class Searcher:
         return np.logical_or.reduce([self._allowed(region, None) for region in regions])
 
 
-def _title_phrases(clauses: list[Clause]) -> dict[str, np.ndarray]:
+def _title_phrases(clauses: list[Clause], texts: list[str]) -> dict[str, np.ndarray]:
     """Each TITLE_PHRASE_CHARS-character run of a clause's title that few clauses use at all (at most
-    TITLE_PHRASE_MAX_CLAUSES of the corpus's texts hold it), with the rows of the clauses whose titles hold it."""
-    texts = [for_matching(clause.text) for clause in clauses]
+    TITLE_PHRASE_MAX_CLAUSES of the corpus's `texts`, the clauses' texts as matched, hold it), with the rows of
+    the clauses whose titles hold it."""
     titled: dict[str, set[int]] = {}
     for row, clause in enumerate(clauses):
         title = for_matching(clause.title or "")

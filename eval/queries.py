@@ -101,6 +101,24 @@ def _query_id(entry: dict, where: str) -> str:
     return query_id
 
 
+def _read_filters(filters: object) -> tuple[dict[str, str], list[tuple[str | None, object]]]:
+    """A query line's filters as (the ones understood, the ones not: (key, value) pairs, or one (None, value)
+    when `filters` is no object). A filter written as null or "" is no filter, neither kept nor rejected."""
+    if not filters:
+        return {}, []
+    if not isinstance(filters, dict):
+        return {}, [(None, filters)]
+    kept, rejected = {}, []
+    for key, value in filters.items():
+        if value is None or value == "":
+            continue
+        if key in FILTER_KEYS and isinstance(value, str):
+            kept[key] = value
+        else:
+            rejected.append((key, value))
+    return kept, rejected
+
+
 def parse_query(entry: object, where: str, line_number: int = 0) -> Query:
     """Turn one decoded query line into a Query, or raise EvalInputError saying what is wrong."""
     if not isinstance(entry, dict):
@@ -108,12 +126,8 @@ def parse_query(entry: object, where: str, line_number: int = 0) -> Query:
     query_id, text = _query_id(entry, where), entry.get("query")
     if not isinstance(text, str) or not text.strip():
         raise EvalInputError(f"{where}: {query_id}: missing or empty 'query'")
-    filters = entry.get("filters") or {}
-    if isinstance(filters, dict):  # a filter written as null or "" is no filter
-        filters = {key: value for key, value in filters.items() if value is not None and value != ""}
-    if not isinstance(filters, dict) or any(
-        key not in FILTER_KEYS or not isinstance(value, str) for key, value in filters.items()
-    ):
+    filters, rejected = _read_filters(entry.get("filters"))
+    if rejected:
         raise EvalInputError(
             f"{where}: {query_id}: 'filters' must map 'region'/'document'/'status' to strings"
         )
@@ -171,16 +185,10 @@ def load_queries_to_run(path: Path) -> tuple[list[Query], list[str]]:
             warnings.append(f"{error}; line skipped")
             continue
         text = entry.get("query")
-        filters = entry.get("filters") or {}
-        if not isinstance(filters, dict):
-            warnings.append(f"{where}: {query_id}: 'filters' is not an object; run without filters")
-            filters = {}
-        kept = {}
-        for key, value in filters.items():
-            if value is None or value == "":
-                continue
-            if key in FILTER_KEYS and isinstance(value, str):
-                kept[key] = value
+        kept, rejected = _read_filters(entry.get("filters"))
+        for key, value in rejected:
+            if key is None:
+                warnings.append(f"{where}: {query_id}: 'filters' is not an object; run without filters")
             else:
                 warnings.append(f"{where}: {query_id}: filter {key!r}: {value!r} is not understood; left out")
         if query_id in seen:

@@ -68,6 +68,16 @@ class Document:
 _UNLIKELY = re.compile(r"[\ue000-\uf8ff\u3040-\u30ff\uac00-\ud7af\ufffd]")  # private use, kana, hangul
 
 
+def file_digest(path: Path) -> str:
+    """A digest of a file beside the documents ('' when there is none), so the index knows when it changed."""
+    if not path.is_file():
+        return ""
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except OSError as error:
+        raise DocumentError(f"{path}: unreadable ({error.strerror or error})") from error
+
+
 def decode_text(data: bytes, source: str = "<bytes>") -> str:
     """Decode a text file that may be UTF-8 (with or without BOM), GB18030/GBK or Big5."""
     if b"\x00" in data[:4096]:

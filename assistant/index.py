@@ -22,12 +22,15 @@ from .config import PACKAGE_VERSION
 from .documents import Document, load_catalog
 from .embedding import TOKEN_DTYPE, Embedder
 from .errors import IndexDamaged, IndexMismatch, IndexMissing
+from .glossary import GlossaryEntry, glossary_hash, read_glossary, usable_entries
 from .normalize import for_matching
 from .passages import MAX_PASSAGE_CHARS, PASSAGE_OVERLAP_CHARS, Passage, make_passages
 from .questions import BankQuestion, bank_hash, read_bank, usable_questions
 from .regions import Gazetteer
 
-INDEX_FORMAT = 5  # 3: token vectors; 4: a table row's sentence is the whole row; 5: the question bank
+INDEX_FORMAT = (
+    6  # 3: token vectors; 4: a table row's sentence is the whole row; 5: the question bank; 6: glossary
+)
 POINTER = "CURRENT"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
@@ -41,6 +44,9 @@ TOKEN_OFFSETS = (
 )
 QUESTIONS = "questions.jsonl"  # the question bank's questions whose clauses the corpus has (questions.py)
 QUESTION_VECTORS = "question_vectors.npy"  # float32 [questions, dim]: each embedded as a query, places cut
+GLOSSARY = (
+    "glossary.jsonl"  # the everyday-words glossary's entries whose terms the corpus holds (glossary.py)
+)
 EMBED_BATCH = 32
 
 
@@ -58,6 +64,7 @@ class Manifest:
     tokens: int = 0  # token vectors stored for late interaction
     questions: int = 0  # questions of the bank stored
     questions_hash: str = ""  # digest of the bank file they came from ('' for none)
+    glossary_hash: str = ""  # digest of the glossary file ('' for none)
     catalog_hash: str = ""  # digest of the documents' catalog metadata (title, region, issuer …)
     normalized: bool = True
     format: int = INDEX_FORMAT
@@ -80,6 +87,7 @@ class CorpusIndex:
     questions: list[BankQuestion] = field(default_factory=list)
     question_vectors: np.ndarray | None = None  # float32 [questions, dim]
     question_texts: tuple[str, ...] = ()  # the text embedded for each question (places cut)
+    glossary: tuple[GlossaryEntry, ...] = ()
     clause_by_id: dict[str, Clause] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -185,6 +193,10 @@ def load_index(index_dir: Path, model: str | None = None) -> CorpusIndex:
         question_texts = tuple(row.get("embedded", "") for row in question_rows)
         current = QUESTION_VECTORS
         question_vectors = np.load(folder / QUESTION_VECTORS, allow_pickle=False)
+        current = GLOSSARY
+        glossary = tuple(
+            GlossaryEntry(row["term"], tuple(row["everyday"])) for row in _read_jsonl(folder / GLOSSARY)
+        )
     except (OSError, ValueError, TypeError, KeyError, RuntimeError, EOFError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise IndexDamaged(f"{folder / current}: unreadable ({reason[:160]})") from error
@@ -213,6 +225,7 @@ def load_index(index_dir: Path, model: str | None = None) -> CorpusIndex:
         questions,
         question_vectors,
         question_texts,
+        glossary,
     )
 
 
@@ -234,7 +247,9 @@ def _check_tokens(folder: Path, tokens: np.ndarray, offsets: np.ndarray, manifes
         raise IndexDamaged(f"{folder / TOKEN_OFFSETS}: offsets do not cover {manifest.passages} passages")
 
 
-def is_current(index_dir: Path, documents: list[Document], model: str, questions_hash: str = "") -> bool:
+def is_current(
+    index_dir: Path, documents: list[Document], model: str, questions_hash: str = "", glossary_hash: str = ""
+) -> bool:
     """True when the published index was built from exactly these documents with this model and parser."""
     try:
         manifest = read_manifest(index_dir)
@@ -248,6 +263,7 @@ def is_current(index_dir: Path, documents: list[Document], model: str, questions
         and manifest.format == INDEX_FORMAT
         and manifest.documents == {d.doc_id: d.content_hash for d in documents}
         and manifest.questions_hash == questions_hash
+        and manifest.glossary_hash == glossary_hash
         and manifest.catalog_hash == catalog_hash(documents)
     )
 
@@ -380,6 +396,7 @@ def build_index(
                 if on_progress:
                     on_progress(offset + len(rows), len(missing))
         questions = usable_questions(read_bank(documents_dir), {clause.clause_id for clause in clauses})
+        glossary = usable_entries(read_glossary(documents_dir), (clause.text for clause in clauses))
         places = Gazetteer.from_regions(document.region for document in documents)
         embedded, question_vectors = _embed_questions(
             questions, places, embedder, _reusable_question_vectors(previous)
@@ -402,6 +419,7 @@ def build_index(
             tokens=len(token_matrix),
             questions=len(questions),
             questions_hash=bank_hash(documents_dir),
+            glossary_hash=glossary_hash(documents_dir),
             catalog_hash=catalog_hash(documents),
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         )
@@ -414,6 +432,7 @@ def build_index(
             vectors,
             (token_matrix, token_offsets),
             (questions, embedded, question_vectors),
+            glossary,
         )
     return BuildReport(
         folder=folder,
@@ -426,7 +445,7 @@ def build_index(
     )
 
 
-def _publish(index_dir, manifest, documents, clauses, passages, vectors, tokens, questions) -> Path:
+def _publish(index_dir, manifest, documents, clauses, passages, vectors, tokens, questions, glossary) -> Path:
     """Write a new build folder, then switch the pointer to it in one atomic rename."""
     import faiss
 
@@ -449,6 +468,7 @@ def _publish(index_dir, manifest, documents, clauses, passages, vectors, tokens,
             [{**question.to_json(), "embedded": text} for question, text in zip(bank, embedded, strict=True)],
         )
         np.save(staging / QUESTION_VECTORS, question_vectors, allow_pickle=False)
+        _write_jsonl(staging / GLOSSARY, [entry.to_json() for entry in glossary])
         (staging / MANIFEST).write_text(
             json.dumps(dataclasses.asdict(manifest), ensure_ascii=False, indent=1), encoding="utf-8"
         )

@@ -15,13 +15,13 @@ evaluation's gold set. A clause without questions (a document added later) is si
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .documents import file_digest
 from .errors import DocumentError
 
 QUESTIONS_NAME = "questions.jsonl"
@@ -46,13 +46,7 @@ def bank_path(documents_dir: Path) -> Path:
 
 def bank_hash(documents_dir: Path) -> str:
     """A digest of the bank file ('' when the folder has none), so the index knows when it changed."""
-    path = bank_path(documents_dir)
-    if not path.is_file():
-        return ""
-    try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-    except OSError as error:
-        raise DocumentError(f"{path}: unreadable ({error.strerror or error})") from error
+    return file_digest(bank_path(documents_dir))
 
 
 def read_bank(documents_dir: Path) -> list[BankQuestion]:

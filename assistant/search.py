@@ -25,6 +25,7 @@ from .config import Config
 from .documents import Document, find_document, load_catalog
 from .embedding import Embedder, load_embedder
 from .errors import IndexDamaged, IndexMismatch, IndexMissing, QueryError
+from .glossary import everyday_words, glossary_hash
 from .index import CorpusIndex, build_index, is_current, load_index
 from .lexical import Bm25Index, add_terms, domain_terms
 from .normalize import for_matching
@@ -67,6 +68,7 @@ FEEDBACK_TOKENS = 8
 FEEDBACK_WEIGHT = 0.3
 FEEDBACK_DUPLICATE = 0.97  # a clause token this close to a question token is the question's own word
 FEEDBACK_CANDIDATES = 24  # the re-ranking's best that are scored again with the feedback tokens
+EVERYDAY_WEIGHT = 1.0
 REGION_HINT_MAX_CHARS = 60  # a place named in a short question narrows it; a pasted draft is not narrowed
 # A region's best clause answers a question when it scores at least this share of the best region's clause. A
 # question that neither names a place nor filters is asked of every region's document alike, so those clauses come
@@ -298,7 +300,10 @@ class Searcher:
         self._sentence_rows = np.flatnonzero(self._sentences)
         self._tokens = _ClauseTokens(index, self._passage_clause)
         add_terms(domain_terms(clause.text for clause in index.clauses if not clause.is_furniture))
-        self._lexical = Bm25Index([index.passages[row].embed_text for row in self._window_rows])
+        window_texts = [index.passages[row].embed_text for row in self._window_rows]
+        self._lexical = Bm25Index(window_texts)
+        # A second BM25 field of each window: the everyday words of the glossary terms it holds.
+        self._everyday = Bm25Index(everyday_words(window_texts, index.glossary)) if index.glossary else None
         pairs = [
             (number, clause_row[clause_id])
             for number, question in enumerate(index.questions)
@@ -406,9 +411,13 @@ class Searcher:
         np.maximum.at(scores, self._bank_clause, lift[self._bank_question])
         return scores
 
-    def _lexical_scores(self, text: str) -> np.ndarray:
+    def _lexical_scores(self, text: str, everyday: bool = False) -> np.ndarray:
+        """BM25 of each window (0 for sentences); with `everyday`, plus the glossary field at EVERYDAY_WEIGHT
+        (the app's BM25; the single-stage modes keep the usual recipe's)."""
         scores = np.zeros(len(self.index.passages), dtype=np.float32)
         scores[self._window_rows] = self._lexical.scores(text)
+        if everyday and self._everyday is not None:
+            scores[self._window_rows] += EVERYDAY_WEIGHT * self._everyday.scores(text)
         return scores
 
     def search(
@@ -480,7 +489,7 @@ class Searcher:
         dense = self._dense_scores(text)
         window_scores, best_window = self._per_clause(dense, self._window_rows)
         sentence_scores, best_sentence = self._per_clause(dense, self._sentence_rows)
-        lexical_scores, _ = self._per_clause(self._lexical_scores(text), self._window_rows)
+        lexical_scores, _ = self._per_clause(self._lexical_scores(text, everyday=True), self._window_rows)
         fused = (
             FUSION_WEIGHTS["window"] * _unit_scale(window_scores)
             + FUSION_WEIGHTS["sentence"] * _unit_scale(sentence_scores)
@@ -777,7 +786,8 @@ def open_searcher(config: Config | None = None, show_progress: bool = False) -> 
     config = config or Config.from_env()
     embedder = load_embedder(config)
     documents = load_catalog(config.documents_dir)
-    if not is_current(config.index_dir, documents, embedder.model_name, bank_hash(config.documents_dir)):
+    extras = bank_hash(config.documents_dir), glossary_hash(config.documents_dir)
+    if not is_current(config.index_dir, documents, embedder.model_name, *extras):
         build_index(
             config.documents_dir, config.index_dir, embedder, show_progress=show_progress, documents=documents
         )

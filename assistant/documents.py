@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -76,6 +76,28 @@ def file_digest(path: Path) -> str:
         return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
     except OSError as error:
         raise DocumentError(f"{path}: unreadable ({error.strerror or error})") from error
+
+
+def json_lines(path: Path, kind: str) -> Iterator[tuple[int, dict]]:
+    """The JSON objects of a JSON-lines file beside the documents (the question bank, the glossary), each with
+    its line number, blank lines skipped; none when there is no file. An unreadable file, or a line that is not
+    a JSON object, is an error naming it."""
+    if not path.is_file():
+        return
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise DocumentError(f"{path}: unreadable {kind} file ({error})") from error
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DocumentError(f"{path}:{number}: not a {kind} line ({error})") from error
+        if not isinstance(entry, dict):
+            raise DocumentError(f"{path}:{number}: not a {kind} line (not a JSON object)")
+        yield number, entry
 
 
 def decode_text(data: bytes, source: str = "<bytes>") -> str:

@@ -16,13 +16,12 @@ It was written from the documents alone, one writer per document, never from the
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .documents import file_digest
+from .documents import file_digest, json_lines
 from .errors import DocumentError
 from .normalize import for_matching
 
@@ -57,21 +56,9 @@ def glossary_hash(documents_dir: Path) -> str:
 def read_glossary(documents_dir: Path) -> list[GlossaryEntry]:
     """Every entry of the glossary (none when the folder has none); a malformed line is an error naming it."""
     path = glossary_path(documents_dir)
-    if not path.is_file():
-        return []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise DocumentError(f"{path}: unreadable glossary ({error})") from error
     entries = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-            term, everyday = entry["term"], entry["everyday"]
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise DocumentError(f"{path}:{number}: not a glossary line ({error})") from error
+    for number, entry in json_lines(path, "glossary"):
+        term, everyday = entry.get("term"), entry.get("everyday")
         if (
             not isinstance(term, str)
             or not term.strip()

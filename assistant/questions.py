@@ -15,13 +15,12 @@ evaluation's gold set. A clause without questions (a document added later) is si
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .documents import file_digest
+from .documents import file_digest, json_lines
 from .errors import DocumentError
 
 QUESTIONS_NAME = "questions.jsonl"
@@ -52,21 +51,9 @@ def bank_hash(documents_dir: Path) -> str:
 def read_bank(documents_dir: Path) -> list[BankQuestion]:
     """Every question of the bank (none when the folder has no bank); a malformed line is an error naming it."""
     path = bank_path(documents_dir)
-    if not path.is_file():
-        return []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise DocumentError(f"{path}: unreadable question bank ({error})") from error
     questions = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-            query, positives = entry["query"], entry["positives"]
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise DocumentError(f"{path}:{number}: not a question line ({error})") from error
+    for number, entry in json_lines(path, "question"):
+        query, positives = entry.get("query"), entry.get("positives")
         if (
             not isinstance(query, str)
             or not query.strip()

@@ -50,9 +50,13 @@ def test_reading_the_glossary_skips_blank_lines_and_names_a_broken_line(tmp_path
     assert glossary_hash(tmp_path) not in ("", first)
     with pytest.raises(DocumentError, match=r"glossary\.jsonl:3: an entry needs"):
         read_glossary(tmp_path)
-    glossary_path(tmp_path).write_text('{"everyday": ["秤"]}\n', encoding="utf-8")
-    with pytest.raises(DocumentError, match=r"glossary\.jsonl:1: not a glossary line"):
+    glossary_path(tmp_path).write_text('\n{"everyday": ["秤"]}\n', encoding="utf-8")
+    with pytest.raises(DocumentError, match=r"glossary\.jsonl:2: an entry needs"):
         read_glossary(tmp_path)
+    for line in ("not json", '["计量", ["秤"]]'):
+        glossary_path(tmp_path).write_text(line + "\n", encoding="utf-8")
+        with pytest.raises(DocumentError, match=r"glossary\.jsonl:1: not a glossary line"):
+            read_glossary(tmp_path)
 
 
 def test_terms_the_corpus_lacks_are_left_out_and_said(capsys):

@@ -28,9 +28,8 @@ from .passages import MAX_PASSAGE_CHARS, PASSAGE_OVERLAP_CHARS, Passage, make_pa
 from .questions import BankQuestion, bank_hash, read_bank, usable_questions
 from .regions import Gazetteer
 
-INDEX_FORMAT = (
-    6  # 3: token vectors; 4: a table row's sentence is the whole row; 5: the question bank; 6: glossary
-)
+# 3: token vectors; 4: a table row's sentence is the whole row; 5: the question bank; 6: the glossary
+INDEX_FORMAT = 6
 POINTER = "CURRENT"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
@@ -44,9 +43,8 @@ TOKEN_OFFSETS = (
 )
 QUESTIONS = "questions.jsonl"  # the question bank's questions whose clauses the corpus has (questions.py)
 QUESTION_VECTORS = "question_vectors.npy"  # float32 [questions, dim]: each embedded as a query, places cut
-GLOSSARY = (
-    "glossary.jsonl"  # the everyday-words glossary's entries whose terms the corpus holds (glossary.py)
-)
+# the everyday-words glossary's entries whose terms the corpus holds (glossary.py)
+GLOSSARY = "glossary.jsonl"
 EMBED_BATCH = 32
 
 

@@ -68,6 +68,9 @@ FEEDBACK_TOKENS = 8
 FEEDBACK_WEIGHT = 0.3
 FEEDBACK_DUPLICATE = 0.97  # a clause token this close to a question token is the question's own word
 FEEDBACK_CANDIDATES = 24  # the re-ranking's best that are scored again with the feedback tokens
+# The app's BM25 adds, at this weight, the BM25 of each window's second field: the everyday words the glossary
+# gives for the policy terms the window holds (glossary.py). 1.0, the weight of the window's own text, was the
+# development half's best of 0.3 / 0.5 / 1.0 / 1.5.
 EVERYDAY_WEIGHT = 1.0
 REGION_HINT_MAX_CHARS = 60  # a place named in a short question narrows it; a pasted draft is not narrowed
 # A region's best clause answers a question when it scores at least this share of the best region's clause. A

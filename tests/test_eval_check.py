@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from assistant.normalize import for_matching
+from assistant.questions import read_bank
 from eval.check_labels import check_file, main
 from eval.corpus import region_prefixes
 from eval.queries import QUERY_TYPES, load_queries
+from tests.conftest import DOCUMENTS_DIR
 
 GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"
+LAY = GOLD.with_name("lay.jsonl")
 
 
 def write(tmp_path: Path, *entries: dict) -> Path:
@@ -35,6 +39,19 @@ def query(**fields) -> dict:
 def test_bundled_gold_set_is_clean(capsys):
     assert main(GOLD) == 0
     assert "all labels verbatim and unique" in capsys.readouterr().out
+
+
+def test_bundled_layperson_set_is_clean_and_shares_no_wording_with_the_bank_or_the_gold_set(capsys):
+    assert main(LAY) == 0
+    assert "479 queries" in capsys.readouterr().out
+
+    def runs(text: str) -> set[str]:
+        text = for_matching(text)
+        return {text[i : i + 8] for i in range(len(text) - 7)}
+
+    bank = set().union(*(runs(question.query) for question in read_bank(DOCUMENTS_DIR)))
+    gold = set().union(*(runs(query.text) for query in load_queries(GOLD)))
+    assert not [query.text for query in load_queries(LAY) if runs(query.text) & (bank | gold)]
 
 
 def test_gold_set_covers_every_type_in_both_splits():

@@ -66,7 +66,7 @@ def ask(page, question: str, expect: str) -> None:
     page.fill("#chat-question textarea", question)
     page.press("#chat-question textarea", "Enter")
     page.wait_for_function(
-        "([text]) => document.querySelector('#chat-cards').innerText.includes(text)",
+        "([text]) => (document.querySelector('#chat-cards')?.innerText ?? '').includes(text)",
         arg=[expect],
         timeout=WAIT_MS,
     )
@@ -86,7 +86,7 @@ def test_chat_follows_the_conversation_and_copies_a_citation(page, screenshots):
     citation = button.get_attribute("data-citation")
     assert citation.startswith("《关于贯彻落实〈质量强国建设纲要〉深化质量强省建设的实施意见》")
     button.click()
-    page.wait_for_function("document.querySelector('#chat-cards .copy-citation').innerText === '已复制'")
+    page.wait_for_function("document.querySelector('#chat-cards .copy-citation')?.innerText === '已复制'")
     page.screenshot(path=str(screenshots / "chat.png"), full_page=True)
 
 
@@ -124,7 +124,7 @@ def test_precedent_finder_shows_regions_side_by_side(page, screenshots):
     assert "引用：《" in page.inner_text("#precedent-results")
     page.get_by_role("button", name="导出 Word (.docx)").click()
     page.wait_for_function(
-        "document.querySelector('#precedent-export').innerText.includes('.docx')", timeout=WAIT_MS
+        "(document.querySelector('#precedent-export')?.innerText ?? '').includes('.docx')", timeout=WAIT_MS
     )
     with page.expect_download() as download:
         page.locator("#precedent-export a").first.click()
@@ -141,7 +141,7 @@ def test_comparison_table_lists_every_region_with_its_target(page, screenshots):
     page.fill("#compare-topic textarea", "制造业产品质量合格率")
     page.click("#compare-run")
     page.wait_for_function(
-        "document.querySelector('#compare-table').innerText.includes('94.8%')", timeout=WAIT_MS
+        "(document.querySelector('#compare-table')?.innerText ?? '').includes('94.8%')", timeout=WAIT_MS
     )
     table = page.inner_text("#compare-table")
     for region in ("青海省", "陕西省榆林市榆阳区", "广东省广州市", "贵州省", "广东省汕尾市"):

@@ -370,6 +370,9 @@ def build_index(
         documents = load_catalog(documents_dir)
     with _locked(index_dir):
         clauses = parse_corpus(documents)
+        # read before anything is embedded, so that a broken bank or glossary fails at once
+        questions = usable_questions(read_bank(documents_dir), {clause.clause_id for clause in clauses})
+        glossary = usable_entries(read_glossary(documents_dir), (clause.text for clause in clauses))
         passages = make_passages(clauses, {d.doc_id: d for d in documents})
         previous = None if rebuild else _previous_index(index_dir, embedder)
         known = _reusable_vectors(previous)
@@ -393,8 +396,6 @@ def build_index(
                 bar.update(len(rows))
                 if on_progress:
                     on_progress(offset + len(rows), len(missing))
-        questions = usable_questions(read_bank(documents_dir), {clause.clause_id for clause in clauses})
-        glossary = usable_entries(read_glossary(documents_dir), (clause.text for clause in clauses))
         places = Gazetteer.from_regions(document.region for document in documents)
         embedded, question_vectors = _embed_questions(
             questions, places, embedder, _reusable_question_vectors(previous)

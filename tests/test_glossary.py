@@ -9,6 +9,7 @@ import pytest
 
 from assistant import glossary
 from assistant.config import ROOT, Config
+from assistant.embedding import HashingEmbedder
 from assistant.errors import DocumentError
 from assistant.glossary import (
     GlossaryEntry,
@@ -18,7 +19,7 @@ from assistant.glossary import (
     read_glossary,
     usable_entries,
 )
-from assistant.index import load_index, read_manifest
+from assistant.index import build_index, load_index, read_manifest
 from assistant.normalize import for_matching
 from assistant.search import open_searcher
 from eval.queries import load_queries
@@ -124,3 +125,21 @@ def test_everyday_words_find_the_clause_in_the_documents_terms(real_searcher):
     # 强制检定
     hits = real_searcher.search("出租车打表、加油机准不准，有人检查吗？", top_k=3).hits
     assert "计量" in hits[0].clause.text
+
+
+class RefusingEmbedder(HashingEmbedder):
+    """An encoder that must not be asked for anything."""
+
+    def embed_passages_with_tokens(self, texts):
+        raise AssertionError("embedded before the glossary was read")
+
+
+def test_a_broken_glossary_fails_before_anything_is_embedded_and_keeps_the_index(tmp_path):
+    documents = write_corpus(tmp_path / "documents", SMALL)
+    build_index(documents, tmp_path / "index", HashingEmbedder())
+    before = read_manifest(tmp_path / "index")
+    glossary_path(documents).write_text('{"term": "家政服务", "everyday": ["保姆"]}\nnot json\n', "utf-8")
+    (documents / "alpha.txt").write_text(SMALL["alpha"] + "（三）新增条款。\n", encoding="utf-8")
+    with pytest.raises(DocumentError, match=r"glossary\.jsonl:2: not a glossary line"):
+        build_index(documents, tmp_path / "index", RefusingEmbedder())
+    assert read_manifest(tmp_path / "index") == before

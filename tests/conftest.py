@@ -72,6 +72,14 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"timing: {what}: {seconds:.1f} s")
 
 
+def write_jsonl(path: Path, entries) -> Path:
+    """A JSON-lines file (query files, the question bank, the glossary), one object a line, UTF-8."""
+    path.write_text(
+        "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries), encoding="utf-8"
+    )
+    return path
+
+
 def write_corpus(folder: Path, documents: dict[str, str], **metadata) -> Path:
     """A small documents folder with a catalog: {doc_id: text}; every document gets the same metadata."""
     folder.mkdir(parents=True, exist_ok=True)

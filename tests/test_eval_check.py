@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,14 @@ from assistant.questions import read_bank
 from eval.check_labels import check_file, main
 from eval.corpus import region_prefixes
 from eval.queries import QUERY_TYPES, load_queries
-from tests.conftest import DOCUMENTS_DIR
+from tests.conftest import DOCUMENTS_DIR, write_jsonl
 
 GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"
 LAY = GOLD.with_name("lay.jsonl")
 
 
 def write(tmp_path: Path, *entries: dict) -> Path:
-    path = tmp_path / "q.jsonl"
-    path.write_text(
-        "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries), encoding="utf-8"
-    )
-    return path
+    return write_jsonl(tmp_path / "q.jsonl", entries)
 
 
 def query(**fields) -> dict:

@@ -13,7 +13,7 @@ import pytest
 import eval.runner
 from assistant.errors import QueryError
 from eval.__main__ import main
-from tests.conftest import RUN_RESULT_FIELDS
+from tests.conftest import RUN_RESULT_FIELDS, write_jsonl
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -81,10 +81,7 @@ def searcher(monkeypatch) -> FakeSearcher:
 
 
 def write_queries(path: Path, entries: list[dict]) -> Path:
-    path.write_text(
-        "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries), encoding="utf-8"
-    )
-    return path
+    return write_jsonl(path, entries)
 
 
 def write_run(path: Path, results: dict[str, list[str]]) -> Path:

@@ -3,8 +3,6 @@ say for its terms."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from assistant import glossary
@@ -23,7 +21,7 @@ from assistant.index import build_index, load_index, read_manifest
 from assistant.normalize import for_matching
 from assistant.search import open_searcher
 from eval.queries import load_queries
-from tests.conftest import DOCUMENTS_DIR, write_corpus
+from tests.conftest import DOCUMENTS_DIR, write_corpus, write_jsonl
 
 SMALL = {
     "alpha": "一、总体要求\n坚持质量第一。\n二、重点任务\n（一）发展家政服务。规范行业秩序。\n（二）推进诚信计量。完善计量体系。\n",
@@ -34,9 +32,7 @@ TARGET = "alpha:二.（二）"
 
 
 def write_glossary(folder, lines) -> None:
-    glossary_path(folder).write_text(
-        "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8"
-    )
+    write_jsonl(glossary_path(folder), lines)
 
 
 def test_reading_the_glossary_skips_blank_lines_and_names_a_broken_line(tmp_path):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from assistant import search
@@ -15,7 +13,7 @@ from assistant.normalize import for_matching
 from assistant.questions import BankQuestion, bank_hash, bank_path, read_bank, usable_questions
 from assistant.search import open_searcher
 from eval.queries import load_queries
-from tests.conftest import DOCUMENTS_DIR, write_corpus
+from tests.conftest import DOCUMENTS_DIR, write_corpus, write_jsonl
 
 SMALL = {
     "alpha": "一、总体要求\n坚持质量第一。\n二、重点任务\n（一）提升旅游服务质量。建设生态旅游目的地。\n1.加强计量。完善计量体系。\n",
@@ -25,9 +23,7 @@ QUESTION = "菜市场的秤准不准谁来管"  # shares no word with any clause
 
 
 def write_bank(folder, lines) -> None:
-    bank_path(folder).write_text(
-        "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8"
-    )
+    write_jsonl(bank_path(folder), lines)
 
 
 def test_reading_the_bank_skips_blank_lines_and_names_a_broken_line(tmp_path):

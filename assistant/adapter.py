@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .default_model import publish_folder
+from .default_model import files_intact, publish_folder
 from .errors import ModelError
 
 ADAPTER_FILE = Path(__file__).resolve().parent / "bank_adapter.safetensors"
@@ -116,9 +116,7 @@ def ensure_adapted_model(base_dir: Path, path: Path = ADAPTER_FILE) -> Path:
 def _is_adapted(folder: Path, digest: str) -> bool:
     try:
         marker = json.loads((folder / ADAPTER_MARKER).read_text(encoding="utf-8"))
-        return marker.get("adapter_sha256") == digest and all(
-            (folder / name).stat().st_size == size for name, size in marker["files"].items()
-        )
+        return marker.get("adapter_sha256") == digest and files_intact(folder, marker["files"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
 

@@ -690,9 +690,14 @@ def _is_valid(folder: Path, source: _Source) -> bool:
         or not all(name in files for name in _REQUIRED_FILES)
     ):
         return False
+    return files_intact(folder, files)
+
+
+def files_intact(folder: Path, files: object) -> bool:
+    """True if every file a build's marker lists ({name: size}) is in the folder at that size."""
     try:
         return all((folder / name).stat().st_size == size for name, size in files.items())
-    except (OSError, TypeError, ValueError):
+    except (OSError, TypeError, ValueError, AttributeError):
         return False
 
 

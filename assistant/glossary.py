@@ -95,8 +95,10 @@ def everyday_words(texts: list[str], entries: Iterable[GlossaryEntry]) -> list[s
         term = for_matching(entry.term)
         words.setdefault(term, []).extend(for_matching(word) for word in entry.everyday)
     limit = max(1.0, MAX_TERM_SHARE * len(texts))  # a term of one text alone always tells
-    telling = {term: said for term, said in words.items() if sum(term in text for text in matched) <= limit}
-    return [
-        " ".join(dict.fromkeys(word for term, said in telling.items() if term in text for word in said))
-        for text in matched
-    ]
+    added: list[list[str]] = [[] for _ in texts]
+    for term, said in words.items():
+        holders = [row for row, text in enumerate(matched) if term in text]
+        if len(holders) <= limit:
+            for row in holders:
+                added[row].extend(said)
+    return [" ".join(dict.fromkeys(row)) for row in added]
